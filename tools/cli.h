@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * What the attrib command's subcommands share: the parsed common options,
+ * exit codes, and opening the store with a clear error. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "attrib/store.h"
+
+/* Exit codes, documented in attrib(1).  A lookup exits with its status. */
+enum cli_exit {
+	CLI_EXIT_MATCH = 0,             /* also: success for other subcommands */
+	CLI_EXIT_NONE = 1,
+	CLI_EXIT_AMBIGUOUS = 2,
+	CLI_EXIT_UNMAPPED = 3,
+	CLI_EXIT_OUTSIDE_RETENTION = 4,
+	CLI_EXIT_USAGE = 64,            /* bad command line (sysexits EX_USAGE) */
+	CLI_EXIT_DATA = 65,             /* bad input: nothing was changed (EX_DATAERR) */
+	CLI_EXIT_NOINPUT = 66,          /* an input file or the store is missing */
+	CLI_EXIT_SOFTWARE = 70,         /* internal error */
+	CLI_EXIT_IO = 74,               /* the store or a file could not be read or written */
+};
+
+/* Options every subcommand takes. */
+struct cli {
+	const char *prog;        /* "attrib" */
+	const char *db;          /* --db PATH, or $ATTRIB_DB */
+	const char *tz;          /* --tz ZONE: the zone of times given without one */
+	bool json;               /* --json */
+	struct attrib_policy policy; /* --stale-after, --clock-skew (seconds) */
+};
+
+/* Open the store named by --db; on failure print "attrib: PATH: reason" to
+ * stderr and return the exit code to use (CLI_EXIT_NOINPUT, CLI_EXIT_IO...),
+ * else 0. */
+int cli_open_store(struct cli *c, int flags, struct attrib_store **st);
+
+/* Parse a time argument with --tz; on failure print the reason naming
+ * @p what (an option or argument name) and return CLI_EXIT_USAGE, else 0. */
+int cli_parse_time(struct cli *c, const char *what, const char *s, int64_t *out);
+
+/* `attrib import KIND FILE...`; argv[0] is "import".  Returns an exit code. */
+int cli_import(struct cli *c, int argc, char **argv);
