@@ -40,5 +40,11 @@ int cli_open_store(struct cli *c, int flags, struct attrib_store **st);
  * @p what (an option or argument name) and return CLI_EXIT_USAGE, else 0. */
 int cli_parse_time(struct cli *c, const char *what, const char *s, int64_t *out);
 
-/* `attrib import KIND FILE...`; argv[0] is "import".  Returns an exit code. */
+/* `attrib import KIND FILE...`.  main() has already taken the common
+ * options out of the command line: argv holds only the positional words,
+ * argv[0] being "import".  Returns an exit code; prints its errors as
+ * "attrib: FILE:LINE: what is wrong". */
 int cli_import(struct cli *c, int argc, char **argv);
+
+/* The text `attrib import --help` prints. */
+extern const char cli_import_usage[];
