@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Lookups and history: which bindings held an address, whose account each
+ * names, and the status the rules give; and the JSON every client reads. */
+#include "attrib/lookup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/store_int.h"
+#include "attrib/times.h"
+
+#define OPEN INT64_MAX
+
+static const char *const status_names[] = {
+	[ATTRIB_STATUS_MATCH] = "match",
+	[ATTRIB_STATUS_NONE] = "none",
+	[ATTRIB_STATUS_AMBIGUOUS] = "ambiguous",
+	[ATTRIB_STATUS_UNMAPPED] = "unmapped",
+	[ATTRIB_STATUS_OUTSIDE_RETENTION] = "outside-retention",
+};
+
+const char *attrib_status_name(enum attrib_status s)
+{
+	return s <= ATTRIB_STATUS_OUTSIDE_RETENTION ? status_names[s] : "?";
+}
+
+void attrib_answer_free(struct attrib_answer *a)
+{
+	free(a->cand);
+	a->cand = NULL;
+	a->n = 0;
+}
+
+static struct attrib_candidate *cand_new(struct attrib_answer *a, size_t *cap)
+{
+	if (a->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		struct attrib_candidate *p = realloc(a->cand, ncap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		a->cand = p;
+		*cap = ncap;
+	}
+	memset(&a->cand[a->n], 0, sizeof(a->cand[0]));
+	return &a->cand[a->n++];
+}
+
+/* The identity a person acts on when the binding maps to no account. */
+static void client_identity(const struct brow *b, struct attrib_candidate *c)
+{
+	const struct attrib_identities *id = &b->ident;
+	const char *kind = "", *val = "";
+
+	if (b->source == ATTRIB_SRC_STATIC) {
+		kind = "account";
+		val = b->account;
+	} else if (b->session_id) {
+		kind = id->username[0] ? "username" : "calling-station-id";
+		val = id->username[0] ? id->username : id->calling_station_id;
+	} else if (b->prefix.family == 6 && id->duid[0]) {
+		snprintf(c->identity_kind, sizeof(c->identity_kind), "duid");
+		snprintf(c->identity, sizeof(c->identity), "%s/%u", id->duid, id->iaid);
+		return;
+	} else if (id->client_id[0] && b->prefix.family == 4) {
+		kind = "client-id";
+		val = id->client_id;
+	} else if (id->hwaddr[0]) {
+		kind = "hwaddr";
+		val = id->hwaddr;
+	}
+	snprintf(c->identity_kind, sizeof(c->identity_kind), "%s", kind);
+	snprintf(c->identity, sizeof(c->identity), "%s", val);
+}
+
+/* The accounts the binding's identities map to at @p t: up to @p max of
+ * them into @p acc.  @return how many, or a negative errno. */
+static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t t,
+			char (*acc)[ATTRIB_ACCOUNT_MAX], int max)
+{
+	const struct {
+		unsigned bit;
+		const char *kind;
+		const char *value;
+	} ids[] = {
+		{ KIND_USERNAME, "username", b->ident.username },
+		{ KIND_HWADDR, "hwaddr", b->ident.hwaddr },
+		{ KIND_CLIENT_ID, "client-id", b->ident.client_id },
+		{ KIND_DUID, "duid", b->ident.duid },
+		{ KIND_REMOTE_ID, "remote-id", b->ident.remote_id },
+		{ KIND_CIRCUIT_ID, "circuit-id", b->ident.circuit_id },
+		{ KIND_SUBSCRIBER_ID, "subscriber-id", b->ident.subscriber_id },
+	};
+	int n = 0, rc;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
+		sqlite3_stmt *s;
+
+		if (!(st->kinds & ids[i].bit) || !ids[i].value[0])
+			continue;
+		s = store_stmt(st, Q_SUBSCRIBER_MAP);
+		if (!s)
+			return -EIO;
+		sqlite3_bind_text(s, 1, ids[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ids[i].value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, t);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *a = (const char *)sqlite3_column_text(s, 0);
+			bool seen = false;
+
+			for (int j = 0; j < n; j++)
+				seen |= strcmp(acc[j], a) == 0;
+			if (!seen && n < max)
+				snprintf(acc[n++], ATTRIB_ACCOUNT_MAX, "%s", a);
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_error(st, rc);
+	}
+	return n;
+}
+
+/* Turn one binding into candidates: one per account its identities map to
+ * at @p t (clamped into the binding), or one unmapped candidate. */
+static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
+		       const struct brow *b, int64_t t, struct attrib_answer *a, size_t *cap)
+{
+	char acc[4][ATTRIB_ACCOUNT_MAX];
+	int64_t tc = t < b->start ? b->start : t;
+	int n;
+
+	if (b->until != OPEN && tc >= b->until)
+		tc = b->until - 1;
+	if (b->source == ATTRIB_SRC_STATIC) {
+		snprintf(acc[0], sizeof(acc[0]), "%s", b->account);
+		n = 1;
+	} else {
+		n = map_accounts(st, b, tc, acc, 4);
+		if (n < 0)
+			return n;
+	}
+	for (int i = 0; i < (n ? n : 1); i++) {
+		struct attrib_candidate *c = cand_new(a, cap);
+		bool stale = b->session_id && b->end_time == OPEN &&
+			     tc >= b->last_seen + pol->stale_after;
+
+		if (!c)
+			return -ENOMEM;
+		c->binding_id = b->id;
+		c->prefix = b->prefix;
+		c->start = b->start;
+		c->end = b->until;
+		c->last_seen = b->last_seen;
+		c->confirmed_until = b->confirmed_until;
+		c->start_inferred = b->start_inferred;
+		c->source = b->source;
+		c->confidence = b->start_inferred || stale || tc >= b->confirmed_until
+					? ATTRIB_UNCONFIRMED
+					: ATTRIB_CONFIRMED;
+		if (b->end_time != OPEN)
+			snprintf(c->end_reason, sizeof(c->end_reason), "%s", b->end_reason);
+		else if (b->until != OPEN)
+			snprintf(c->end_reason, sizeof(c->end_reason), "expected-end");
+		if (n)
+			snprintf(c->account, sizeof(c->account), "%s", acc[i]);
+		client_identity(b, c);
+		snprintf(c->server, sizeof(c->server), "%s", b->server);
+		snprintf(c->session_id, sizeof(c->session_id), "%s", b->acct_session_id);
+		c->id = b->ident;
+	}
+	return 0;
+}
+
+static int by_start(const void *x, const void *y)
+{
+	const struct attrib_candidate *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->binding_id < b->binding_id ? -1 : a->binding_id > b->binding_id;
+}
+
+/* The status the candidates give (DESIGN.md, "A lookup"). */
+static void decide(struct attrib_answer *a)
+{
+	const char *account = NULL, *unmapped = NULL;
+	bool many = false;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct attrib_candidate *c = &a->cand[i];
+
+		if (c->account[0]) {
+			many |= account && strcmp(account, c->account) != 0;
+			account = c->account;
+		} else {
+			many |= unmapped && strcmp(unmapped, c->identity) != 0;
+			unmapped = c->identity;
+		}
+	}
+	if (a->n == 0)
+		a->status = ATTRIB_STATUS_NONE;
+	else if (many || (account && unmapped))
+		a->status = ATTRIB_STATUS_AMBIGUOUS;
+	else if (account)
+		a->status = ATTRIB_STATUS_MATCH;
+	else
+		a->status = ATTRIB_STATUS_UNMAPPED;
+	if (a->status == ATTRIB_STATUS_MATCH)
+		snprintf(a->account, sizeof(a->account), "%s", account);
+}
+
+/* Every binding of a prefix containing @p addr overlapping [from, to],
+ * mapped at @p at (or, when @p at is OPEN, at each binding's start). */
+static int collect(struct attrib_store *st, const struct attrib_policy *pol,
+		   const struct attrib_prefix *addr, int64_t from, int64_t to, int64_t at,
+		   struct attrib_answer *a)
+{
+	unsigned max = addr->family == 4 ? 32 : 128;
+	size_t cap = 0;
+	int rc = store_refresh(st);
+
+	for (int len = (int)max; rc == 0 && len >= 0; len--) {
+		struct attrib_prefix p;
+		sqlite3_stmt *s;
+
+		if (!st->plen[addr->family == 6][len])
+			continue;
+		attrib_prefix_mask(addr, (unsigned)len, &p);
+		s = store_stmt(st, Q_PROBE);
+		if (!s)
+			return -EIO;
+		store_bind_prefix(s, 1, &p);
+		sqlite3_bind_int64(s, 4, from);
+		sqlite3_bind_int64(s, 5, to);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			struct brow b;
+
+			brow_read(s, &b);
+			rc = add_binding(st, pol, &b, at == OPEN ? (b.start > from ? b.start : from)
+								 : at,
+					 a, &cap);
+			if (rc < 0)
+				break;
+		}
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			rc = 0;
+		else if (rc > 0)
+			rc = store_error(st, rc);
+	}
+	if (rc < 0)
+		return rc;
+	if (a->n > 1)
+		qsort(a->cand, a->n, sizeof(*a->cand), by_start);
+	decide(a);
+	return 0;
+}
+
+int attrib_lookup(struct attrib_store *st, const struct attrib_policy *pol,
+		  const struct attrib_prefix *addr, int64_t t, int64_t tolerance,
+		  struct attrib_answer *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr = *addr;
+	out->time = t;
+	out->tolerance = tolerance;
+	if (tolerance < 0)
+		return -EINVAL;
+	if (store_refresh(st) < 0)
+		return -EIO;
+	if (st->horizon && t < st->horizon) {
+		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
+		return 0;
+	}
+	return collect(st, pol, addr, t - tolerance, t + tolerance, t, out);
+}
+
+int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
+		   const struct attrib_prefix *addr, int64_t from, int64_t to,
+		   struct attrib_answer *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr = *addr;
+	out->time = from;
+	if (to <= from)
+		return -EINVAL;
+	if (store_refresh(st) < 0)
+		return -EIO;
+	if (st->horizon && from < st->horizon) {
+		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
+		return 0;
+	}
+	return collect(st, pol, addr, from, to - 1, OPEN, out);
+}
+
+static json_t *time_or_null(int64_t t)
+{
+	char buf[ATTRIB_TIME_STRLEN];
+
+	return t == OPEN ? json_null() : json_string(attrib_time_format(t, buf));
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+static json_t *identities_json(const struct attrib_identities *id)
+{
+	const struct {
+		const char *name, *value;
+	} f[] = {
+		{ "hwaddr", id->hwaddr },
+		{ "client-id", id->client_id },
+		{ "duid", id->duid },
+		{ "remote-id", id->remote_id },
+		{ "circuit-id", id->circuit_id },
+		{ "subscriber-id", id->subscriber_id },
+		{ "username", id->username },
+		{ "calling-station-id", id->calling_station_id },
+		{ "hostname", id->hostname },
+	};
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < sizeof(f) / sizeof(*f); i++)
+		if (f[i].value[0])
+			json_object_set_new(o, f[i].name, json_string(f[i].value));
+	if (o && id->has_iaid)
+		json_object_set_new(o, "iaid", json_integer(id->iaid));
+	return o;
+}
+
+static json_t *candidate_json(const struct attrib_candidate *c)
+{
+	char buf[ATTRIB_ADDR_STRLEN];
+
+	return json_pack("{s:o, s:{s:s, s:s}, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:b, "
+			 "s:o}",
+			 "account", text_or_null(c->account),
+			 "identity", "kind", c->identity_kind, "value", c->identity,
+			 "identities", identities_json(&c->id),
+			 "prefix", attrib_prefix_format(&c->prefix, buf),
+			 "start", time_or_null(c->start),
+			 "end", time_or_null(c->end),
+			 "end-reason", text_or_null(c->end_reason),
+			 "source", attrib_source_name(c->source),
+			 "server", text_or_null(c->server),
+			 "session-id", text_or_null(c->session_id),
+			 "confidence", c->confidence == ATTRIB_CONFIRMED ? "confirmed" : "unconfirmed",
+			 "start-inferred", c->start_inferred,
+			 "last-seen", time_or_null(c->last_seen));
+}
+
+json_t *attrib_answer_to_json(const struct attrib_answer *a)
+{
+	char abuf[ATTRIB_ADDR_STRLEN], tbuf[ATTRIB_TIME_STRLEN];
+	json_t *cands = json_array();
+	json_t *o;
+
+	for (size_t i = 0; cands && i < a->n; i++)
+		if (json_array_append_new(cands, candidate_json(&a->cand[i])) < 0) {
+			json_decref(cands);
+			return NULL;
+		}
+	o = json_pack("{s:s, s:s, s:s, s:I, s:o}", "status", attrib_status_name(a->status),
+		      "address", attrib_prefix_format(&a->addr, abuf),
+		      "time", attrib_time_format(a->time, tbuf),
+		      "tolerance", (json_int_t)(a->tolerance / 1000000), "candidates", cands);
+	if (o && a->status == ATTRIB_STATUS_MATCH)
+		json_object_set_new(o, "account", json_string(a->account));
+	return o;
+}

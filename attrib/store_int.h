@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Inside the store: the handle, its prepared statements, and the small
+ * helpers the rules and lookups share.  Not installed; not for tools. */
+#pragma once
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "attrib/store.h"
+
+/* Every statement the core runs, prepared once per handle on first use. */
+enum stmt_id {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_META_GET,
+	Q_META_SET,
+	Q_DATA_VERSION,
+	Q_PLEN_ALL,
+	Q_PLEN_ADD,
+	Q_KINDS,
+	Q_EVENT_ADD,
+	Q_EVIDENCE_ADD,
+	Q_BINDING_ADD,
+	Q_LEASE_BEFORE,
+	Q_LEASE_AFTER,
+	Q_LEASE_EXTEND,
+	Q_BINDING_END,
+	Q_BINDING_CONFIRMED,
+	Q_BINDING_START,
+	Q_BINDING_REOPEN,
+	Q_SESSION_BEFORE,
+	Q_SESSION_AFTER,
+	Q_SESSION_ADD,
+	Q_SESSION_UPDATE,
+	Q_SESSION_BINDINGS,
+	Q_SESSION_END_BINDINGS,
+	Q_SESSION_SEEN_BINDINGS,
+	Q_SESSION_RESTART_BINDINGS,
+	Q_NAS_OPEN,
+	Q_SUBSCRIBER_ADD,
+	Q_SUBSCRIBER_MAP,
+	Q_PROBE,
+	Q__COUNT
+};
+
+/* A binding row as the rules and lookups read it.  Open ends are INT64_MAX. */
+struct brow {
+	int64_t id;
+	struct attrib_prefix prefix;
+	int64_t start, until, end_time, expected_end, last_seen, confirmed_until;
+	bool start_inferred;
+	enum attrib_source source;
+	int64_t session_id; /* 0: not a session's */
+	int lease_type;
+	char end_reason[24];
+	char account[128];
+	char server[ATTRIB_STR_MAX];
+	char acct_session_id[ATTRIB_STR_MAX];
+	struct attrib_identities ident;
+};
+
+/* The columns brow_read() expects, in order, for SELECTs on binding. */
+#define BROW_COLUMNS                                                                               \
+	"id, family, plen, net, start, until, end_time, expected_end, last_seen, "                  \
+	"confirmed_until, start_inferred, source, session_id, lease_type, end_reason, account, "    \
+	"server, acct_session_id, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "           \
+	"subscriber_id, username, calling_station_id, hostname"
+
+struct attrib_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[Q__COUNT];
+	int in_txn;                 /* attrib_store_begin() depth */
+	int64_t data_version;       /* PRAGMA data_version the caches below were read at */
+	bool plen[2][129];          /* [family 4, 6][length]: bindings exist */
+	unsigned kinds;             /* KIND_* bits present in the subscriber map */
+	int64_t horizon;
+	char err[256];
+};
+
+/* Subscriber-map kinds, as bits for the cache of which are present. */
+enum {
+	KIND_USERNAME = 1 << 0,
+	KIND_HWADDR = 1 << 1,
+	KIND_CLIENT_ID = 1 << 2,
+	KIND_DUID = 1 << 3,
+	KIND_REMOTE_ID = 1 << 4,
+	KIND_CIRCUIT_ID = 1 << 5,
+	KIND_SUBSCRIBER_ID = 1 << 6,
+};
+
+/* The statement, reset and with its bindings cleared; NULL on failure. */
+sqlite3_stmt *store_stmt(struct attrib_store *st, enum stmt_id id);
+
+/* Map an SQLite result code to a negative errno, noting the message. */
+int store_error(struct attrib_store *st, int rc);
+
+/* Step a statement that returns no rows.  @return 0 or a negative errno. */
+int store_exec(struct attrib_store *st, sqlite3_stmt *s);
+
+/* Read the current row of a SELECT of BROW_COLUMNS into @p b. */
+void brow_read(sqlite3_stmt *s, struct brow *b);
+
+/* Insert a binding (b->id is set); records its prefix length for lookups. */
+int store_binding_add(struct attrib_store *st, struct brow *b);
+
+/* Refresh the caches if another connection changed the store. */
+int store_refresh(struct attrib_store *st);
+
+/* Bind a prefix's family, length and network to parameters i, i+1, i+2. */
+void store_bind_prefix(sqlite3_stmt *s, int i, const struct attrib_prefix *p);
+
+/* Bind an int64 that may be open (INT64_MAX) as NULL. */
+void store_bind_time(sqlite3_stmt *s, int i, int64_t t);
+
+/* Apply one event's rules; defined in rules.c.  @p event_id is its row. */
+int rules_apply(struct attrib_store *st, const struct attrib_policy *pol,
+		const struct attrib_event *ev, int64_t t, int64_t event_id);
+
+/* The event time the rules use: for accounting, Event-Timestamp when it is
+ * within clock-skew of arrival - Acct-Delay-Time, else the latter; sets
+ * @p untrusted when the timestamp was set aside.  Defined in rules.c. */
+int64_t rules_event_time(const struct attrib_policy *pol, const struct attrib_event *ev,
+			 bool *untrusted);

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Time parsing and formatting.  Everything inside attrib is microseconds
+ * since the epoch in UTC; a time reaches us with its zone or not at all. */
+#include "attrib/times.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TZ_HINT "add Z or an offset such as +01:00, give @EPOCH, or name the zone with --tz"
+
+static int fail(char *err, size_t errlen, const char *why, const char *s)
+{
+	if (err)
+		snprintf(err, errlen, "%s: \"%.60s\"", why, s);
+	return -EINVAL;
+}
+
+/* Read exactly n digits. */
+static bool digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return days[m - 1] + (m == 2 && leap);
+}
+
+static int parse_epoch(const char *s, int64_t *out, char *err, size_t errlen)
+{
+	const char *p = s + 1;
+	int64_t sec = 0, frac = 0, scale = 100000;
+	bool neg = false;
+
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (!isdigit((unsigned char)*p))
+		return fail(err, errlen, "bad epoch time, expected @SECONDS", s);
+	for (; isdigit((unsigned char)*p); p++) {
+		if (sec > 9000000000000LL)
+			return fail(err, errlen, "epoch time out of range", s);
+		sec = sec * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return fail(err, errlen, "bad epoch time, expected @SECONDS", s);
+		for (; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p)
+		return fail(err, errlen, "bad epoch time, expected @SECONDS", s);
+	*out = (neg ? -1 : 1) * (sec * ATTRIB_USEC + frac);
+	return 0;
+}
+
+/* Local wall-clock time in an IANA zone to UTC seconds. */
+static int local_to_utc(const struct tm *tm, const char *tz, int64_t *out, const char *s, char *err,
+			size_t errlen)
+{
+	char path[512];
+	char *old = getenv("TZ");
+	char *saved = old ? strdup(old) : NULL;
+	struct tm t = *tm;
+	time_t r;
+
+	if (tz[0] == '/' || strstr(tz, "..") ||
+	    (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz), access(path, R_OK) != 0)) {
+		free(saved);
+		if (err)
+			snprintf(err, errlen, "unknown time zone \"%.60s\" (an IANA name such as "
+					      "Europe/Berlin)", tz);
+		return -EINVAL;
+	}
+	setenv("TZ", tz, 1);
+	tzset();
+	t.tm_isdst = -1;
+	errno = 0;
+	r = mktime(&t);
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+	if (r == (time_t)-1 && errno)
+		return fail(err, errlen, "time cannot be placed in that zone", s);
+	*out = (int64_t)r;
+	return 0;
+}
+
+int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, size_t errlen)
+{
+	const char *p = s;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0;
+	int64_t frac = 0, scale = 100000, secs;
+	int sign = 0;
+	bool zoned = false;
+
+	if (!s || !*s)
+		return fail(err, errlen, "empty time", "");
+	if (*s == '@')
+		return parse_epoch(s, out, err, errlen);
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d))
+		return fail(err, errlen, "not a time, expected RFC 3339 such as 2026-11-30T14:02:11Z",
+			    s);
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return fail(err, errlen, "a time of day is needed (e.g. 2026-11-30T14:02:11Z)", s);
+	p++;
+	if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
+	    !digits(&p, 2, &sec))
+		return fail(err, errlen, "bad time of day, expected HH:MM:SS", s);
+	if (*p == '.' || *p == ',') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return fail(err, errlen, "bad fraction of a second", s);
+		for (; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		zoned = true;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (digits(&p, 2, &oh) && *p == ':')
+			p++;
+		if (!digits(&p, 2, &om) || oh > 23 || om > 59)
+			return fail(err, errlen, "bad UTC offset, expected +HH:MM", s);
+		zoned = true;
+	}
+	if (*p)
+		return fail(err, errlen, "unexpected text after the time", s);
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    sec > 60)
+		return fail(err, errlen, "no such date or time", s);
+	if (sec == 60)
+		sec = 59; /* a leap second is held at the last representable one */
+	if (zoned) {
+		secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+		secs -= sign * (oh * 3600 + om * 60);
+	} else if (tz && *tz) {
+		struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+				 .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+		int rc = local_to_utc(&tm, tz, &secs, s, err, errlen);
+
+		if (rc < 0)
+			return rc;
+	} else {
+		if (err)
+			snprintf(err, errlen, "time without a zone: \"%.60s\": %s", s, TZ_HINT);
+		return -EINVAL;
+	}
+	*out = secs * ATTRIB_USEC + frac;
+	return 0;
+}
+
+char *attrib_time_format(int64_t usec, char *buf)
+{
+	int64_t secs = usec / ATTRIB_USEC, frac = usec % ATTRIB_USEC;
+	time_t t;
+	struct tm tm;
+	size_t n;
+
+	if (frac < 0) {
+		frac += ATTRIB_USEC;
+		secs--;
+	}
+	t = (time_t)secs;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, ATTRIB_TIME_STRLEN, "@%lld", (long long)secs);
+		return buf;
+	}
+	n = strftime(buf, ATTRIB_TIME_STRLEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac)
+		snprintf(buf + n, ATTRIB_TIME_STRLEN - n, ".%06lldZ", (long long)frac);
+	else
+		snprintf(buf + n, ATTRIB_TIME_STRLEN - n, "Z");
+	return buf;
+}
+
+int64_t attrib_time_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * ATTRIB_USEC + ts.tv_nsec / 1000;
+}

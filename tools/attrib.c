@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * The attrib command: lookups and history for support staff and the abuse
+ * desk, and apply for feeding events to a store.  Imports live in
+ * cli_import.c.  Every subcommand answers --help. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/addr.h"
+#include "attrib/event.h"
+#include "attrib/lookup.h"
+#include "attrib/store.h"
+#include "attrib/times.h"
+#include "tools/cli.h"
+
+#define APPLY_LINE_MAX (64 * 1024)
+
+static const char usage_main[] =
+	"usage: attrib [--db PATH] COMMAND [ARGS]\n"
+	"\n"
+	"Who held an IP address at a moment, from Kea leases and RADIUS accounting.\n"
+	"\n"
+	"commands:\n"
+	"  lookup ADDRESS TIME        who held ADDRESS at TIME (exit status = the answer)\n"
+	"  history ADDRESS --from TIME --to TIME\n"
+	"                             every binding of ADDRESS over a range\n"
+	"  apply FILE|-               apply events, one JSON object per line\n"
+	"  import KIND FILE...        import subscribers, static or kea-leases\n"
+	"\n"
+	"common options:\n"
+	"  --db PATH                  the store file (default: $ATTRIB_DB)\n"
+	"  --tz ZONE                  IANA zone for times given without one\n"
+	"  --json                     answer in JSON\n"
+	"  --stale-after SECONDS      open sessions unconfirmed this long are unconfirmed "
+	"(7200)\n"
+	"  --clock-skew SECONDS       trust Event-Timestamp only this close (300)\n"
+	"  --help, --version\n"
+	"\n"
+	"TIME is RFC 3339 with Z or an offset (2026-11-30T14:02:11Z), or @EPOCH.\n"
+	"`attrib COMMAND --help` tells more; attrib(1) tells all.\n";
+
+static const char usage_lookup[] =
+	"usage: attrib [--db PATH] lookup ADDRESS TIME [--tolerance SECONDS] [--json] [--tz ZONE]\n"
+	"\n"
+	"Who held ADDRESS at TIME: every binding of the address, or of a prefix containing\n"
+	"it, that held within TIME +/- the tolerance, and the account each maps to.\n"
+	"\n"
+	"exit status: 0 match, 1 none, 2 ambiguous, 3 unmapped, 4 outside-retention,\n"
+	"64 usage, 65 bad input, 66 no store, 70 internal, 74 I/O error.\n";
+
+static const char usage_history[] =
+	"usage: attrib [--db PATH] history ADDRESS --from TIME --to TIME [--json] [--tz ZONE]\n"
+	"\n"
+	"Every binding of ADDRESS, or of a prefix containing it, overlapping [from, to),\n"
+	"in order of start, with the account each mapped to when it began.\n";
+
+static const char usage_apply[] =
+	"usage: attrib [--db PATH] apply FILE|-\n"
+	"\n"
+	"Apply events, one JSON object per line (see attrib(1), EVENTS), by the\n"
+	"attribution rules.  All of a file or none of it: a bad line is named by\n"
+	"FILE:LINE and nothing is applied.  The store is created if missing.\n";
+
+enum opt_id {
+	OPT_DB = 1000,
+	OPT_TZ,
+	OPT_JSON,
+	OPT_TOLERANCE,
+	OPT_FROM,
+	OPT_TO,
+	OPT_STALE,
+	OPT_SKEW,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "tz", required_argument, NULL, OPT_TZ },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "tolerance", required_argument, NULL, OPT_TOLERANCE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "stale-after", required_argument, NULL, OPT_STALE },
+	{ "clock-skew", required_argument, NULL, OPT_SKEW },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the subcommands read beyond struct cli. */
+struct args {
+	const char *tolerance, *from, *to;
+	bool help;
+};
+
+static int usage_error(const char *fmt, const char *what)
+{
+	fprintf(stderr, "attrib: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\n(see `attrib --help`)\n");
+	return CLI_EXIT_USAGE;
+}
+
+/* Whole seconds, 0 to ten years, into microseconds. */
+static int parse_seconds(const char *opt, const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 315360000) {
+		fprintf(stderr, "attrib: --%s: expected whole seconds from 0 to 315360000, "
+				"got \"%s\"\n", opt, s);
+		return CLI_EXIT_USAGE;
+	}
+	*out = v * 1000000LL;
+	return 0;
+}
+
+int cli_parse_time(struct cli *c, const char *what, const char *s, int64_t *out)
+{
+	char err[256];
+
+	if (attrib_time_parse(s, c->tz, out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "attrib: %s: %s\n", what, err);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cli_open_store(struct cli *c, int flags, struct attrib_store **st)
+{
+	char err[300];
+	int rc;
+
+	if (!c->db || !*c->db) {
+		fprintf(stderr, "attrib: no store given: use --db PATH or set ATTRIB_DB\n");
+		return CLI_EXIT_USAGE;
+	}
+	rc = attrib_store_open(c->db, flags, st, err, sizeof(err));
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "attrib: %s: %s\n", c->db, err);
+	switch (rc) {
+	case -ENOENT:
+		return CLI_EXIT_NOINPUT;
+	case -EPROTO:
+	case -EBADMSG:
+		return CLI_EXIT_DATA;
+	default:
+		return CLI_EXIT_IO;
+	}
+}
+
+static int parse_address(const char *s, struct attrib_prefix *a)
+{
+	char err[160];
+
+	if (attrib_addr_parse(s, a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "attrib: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_candidate(const struct attrib_candidate *c)
+{
+	char p[ATTRIB_ADDR_STRLEN], s[ATTRIB_TIME_STRLEN], e[ATTRIB_TIME_STRLEN];
+
+	printf("  %-20s %s .. %s%s%s%s\n", attrib_prefix_format(&c->prefix, p),
+	       attrib_time_format(c->start, s),
+	       c->end == INT64_MAX ? "(open)" : attrib_time_format(c->end, e),
+	       c->end_reason[0] ? " (" : "", c->end_reason, c->end_reason[0] ? ")" : "");
+	printf("  %-20s %s %s, %s %s, %s%s\n", "", attrib_source_name(c->source),
+	       c->server[0] ? c->server : "-", c->identity_kind, c->identity,
+	       c->confidence == ATTRIB_CONFIRMED ? "confirmed" : "unconfirmed",
+	       c->start_inferred ? ", start inferred" : "");
+	printf("  %-20s account: %s\n", "", c->account[0] ? c->account : "(unmapped)");
+}
+
+static int print_answer(struct cli *c, const struct attrib_answer *a, bool history)
+{
+	char abuf[ATTRIB_ADDR_STRLEN], tbuf[ATTRIB_TIME_STRLEN];
+
+	if (c->json) {
+		json_t *o = attrib_answer_to_json(a);
+		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		json_decref(o);
+		if (!text) {
+			fprintf(stderr, "attrib: out of memory\n");
+			return CLI_EXIT_SOFTWARE;
+		}
+		puts(text);
+		free(text);
+	} else {
+		printf("%s %s %s: %s", attrib_prefix_format(&a->addr, abuf),
+		       history ? "from" : "at", attrib_time_format(a->time, tbuf),
+		       attrib_status_name(a->status));
+		if (a->status == ATTRIB_STATUS_MATCH)
+			printf(", account %s", a->account);
+		if (a->tolerance)
+			printf(" (tolerance %llds)", (long long)(a->tolerance / 1000000));
+		printf("\n");
+		for (size_t i = 0; i < a->n; i++)
+			print_candidate(&a->cand[i]);
+	}
+	if (fflush(stdout) != 0) {
+		perror("attrib: stdout");
+		return CLI_EXIT_IO;
+	}
+	return (int)a->status; /* the exit codes are the statuses, 0 to 4 */
+}
+
+static int cmd_lookup(struct cli *c, const struct args *x, int argc, char **argv)
+{
+	struct attrib_store *st = NULL;
+	struct attrib_answer a;
+	struct attrib_prefix addr;
+	int64_t t, tol = 0;
+	int rc;
+
+	if (argc != 3)
+		return usage_error("%s", "lookup takes ADDRESS TIME");
+	if ((rc = parse_address(argv[1], &addr)) || (rc = cli_parse_time(c, "TIME", argv[2], &t)))
+		return rc;
+	if (x->tolerance && (rc = parse_seconds("tolerance", x->tolerance, &tol)))
+		return rc;
+	if ((rc = cli_open_store(c, ATTRIB_STORE_READONLY, &st)))
+		return rc;
+	if (attrib_lookup(st, &c->policy, &addr, t, tol, &a) < 0) {
+		fprintf(stderr, "attrib: %s: lookup failed: %s\n", c->db, attrib_store_errmsg(st));
+		rc = CLI_EXIT_IO;
+	} else {
+		rc = print_answer(c, &a, false);
+	}
+	attrib_answer_free(&a);
+	attrib_store_close(st);
+	return rc;
+}
+
+static int cmd_history(struct cli *c, const struct args *x, int argc, char **argv)
+{
+	struct attrib_store *st = NULL;
+	struct attrib_answer a;
+	struct attrib_prefix addr;
+	int64_t from, to;
+	int rc;
+
+	if (argc != 2 || !x->from || !x->to)
+		return usage_error("%s", "history takes ADDRESS --from TIME --to TIME");
+	if ((rc = parse_address(argv[1], &addr)) || (rc = cli_parse_time(c, "--from", x->from, &from)) ||
+	    (rc = cli_parse_time(c, "--to", x->to, &to)))
+		return rc;
+	if (to <= from)
+		return usage_error("%s", "--to must be after --from");
+	if ((rc = cli_open_store(c, ATTRIB_STORE_READONLY, &st)))
+		return rc;
+	if (attrib_history(st, &c->policy, &addr, from, to, &a) < 0) {
+		fprintf(stderr, "attrib: %s: history failed: %s\n", c->db, attrib_store_errmsg(st));
+		rc = CLI_EXIT_IO;
+	} else {
+		rc = print_answer(c, &a, true);
+		/* history succeeds whatever it found; only lookups exit with a status */
+		rc = rc == CLI_EXIT_IO || rc == CLI_EXIT_SOFTWARE ? rc : 0;
+	}
+	attrib_answer_free(&a);
+	attrib_store_close(st);
+	return rc;
+}
+
+/* Apply every line of @p f in the transaction the caller holds.
+ * @return 0 or an exit code, the reason printed. */
+static int apply_lines(struct cli *c, struct attrib_store *st, FILE *f, const char *name,
+		       long *applied, long *repeats)
+{
+	char *line = NULL, err[300];
+	size_t cap = 0;
+	ssize_t len;
+	long no = 0;
+	int rc = 0;
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct attrib_event ev;
+		int r;
+
+		no++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (strspn(line, " \t") == (size_t)len)
+			continue;
+		if (len > APPLY_LINE_MAX) {
+			fprintf(stderr, "attrib: %s:%ld: line longer than %d bytes\n", name, no,
+				APPLY_LINE_MAX);
+			rc = CLI_EXIT_DATA;
+			break;
+		}
+		if (attrib_event_parse(line, (size_t)len, &ev, err, sizeof(err)) < 0) {
+			fprintf(stderr, "attrib: %s:%ld: %s\n", name, no, err);
+			rc = CLI_EXIT_DATA;
+			break;
+		}
+		r = attrib_store_apply(st, &c->policy, &ev);
+		if (r < 0) {
+			fprintf(stderr, "attrib: %s:%ld: %s: %s\n", name, no,
+				r == -EINVAL ? "event refused" : "store failed",
+				attrib_store_errmsg(st));
+			rc = r == -EINVAL ? CLI_EXIT_DATA : CLI_EXIT_IO;
+			break;
+		}
+		*(r ? applied : repeats) += 1;
+	}
+	if (rc == 0 && ferror(f)) {
+		fprintf(stderr, "attrib: %s: read failed: %s\n", name, strerror(errno));
+		rc = CLI_EXIT_IO;
+	}
+	free(line);
+	return rc;
+}
+
+static int cmd_apply(struct cli *c, int argc, char **argv)
+{
+	struct attrib_store *st = NULL;
+	const char *name;
+	long applied = 0, repeats = 0;
+	FILE *f;
+	int rc;
+
+	if (argc != 2)
+		return usage_error("%s", "apply takes one FILE, or - for standard input");
+	name = argv[1];
+	f = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
+	if (!f) {
+		fprintf(stderr, "attrib: %s: %s\n", name, strerror(errno));
+		return CLI_EXIT_NOINPUT;
+	}
+	rc = cli_open_store(c, ATTRIB_STORE_CREATE, &st);
+	if (rc)
+		goto out;
+	if (attrib_store_begin(st) < 0) {
+		fprintf(stderr, "attrib: %s: %s\n", c->db, attrib_store_errmsg(st));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	rc = apply_lines(c, st, f, name, &applied, &repeats);
+	if (rc) {
+		attrib_store_rollback(st);
+		fprintf(stderr, "attrib: %s: nothing applied\n", name);
+	} else if (attrib_store_commit(st) < 0) {
+		fprintf(stderr, "attrib: %s: commit failed: %s\n", c->db, attrib_store_errmsg(st));
+		rc = CLI_EXIT_IO;
+	} else {
+		fprintf(stderr, "applied %ld events from %s (%ld repeats changed nothing)\n",
+			applied, name, repeats);
+	}
+out:
+	attrib_store_close(st);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static const char *help_for(const char *cmd)
+{
+	if (!cmd)
+		return usage_main;
+	if (strcmp(cmd, "lookup") == 0)
+		return usage_lookup;
+	if (strcmp(cmd, "history") == 0)
+		return usage_history;
+	if (strcmp(cmd, "apply") == 0)
+		return usage_apply;
+	if (strcmp(cmd, "import") == 0)
+		return cli_import_usage;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .prog = "attrib", .db = getenv("ATTRIB_DB"),
+			 .policy = attrib_policy_default() };
+	struct args x = { 0 };
+	const char *cmd;
+	int opt, rc;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DB: c.db = optarg; break;
+		case OPT_TZ: c.tz = optarg; break;
+		case OPT_JSON: c.json = true; break;
+		case OPT_TOLERANCE: x.tolerance = optarg; break;
+		case OPT_FROM: x.from = optarg; break;
+		case OPT_TO: x.to = optarg; break;
+		case OPT_HELP: x.help = true; break;
+		case OPT_VERSION:
+			printf("attrib %s (schema %d)\n", ATTRIB_VERSION, attrib_store_schema_latest());
+			return 0;
+		case OPT_STALE:
+			if ((rc = parse_seconds("stale-after", optarg, &c.policy.stale_after)))
+				return rc;
+			break;
+		case OPT_SKEW:
+			if ((rc = parse_seconds("clock-skew", optarg, &c.policy.clock_skew)))
+				return rc;
+			break;
+		default:
+			return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	cmd = argc ? argv[0] : NULL;
+	if (x.help || !cmd) {
+		const char *text = help_for(cmd);
+
+		if (!text)
+			return usage_error("unknown command \"%s\"", cmd);
+		fputs(text, x.help ? stdout : stderr);
+		return x.help ? 0 : CLI_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "lookup") == 0)
+		return cmd_lookup(&c, &x, argc, argv);
+	if (strcmp(cmd, "history") == 0)
+		return cmd_history(&c, &x, argc, argv);
+	if (strcmp(cmd, "apply") == 0)
+		return cmd_apply(&c, argc, argv);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(&c, argc, argv);
+	return usage_error("unknown command \"%s\"", cmd);
+}
