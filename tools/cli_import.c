@@ -68,6 +68,7 @@ struct csv {
 	size_t nfield, fieldcap;
 };
 
+/* @p p with room for @p need items, or NULL (and @p p still valid). */
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 64;
@@ -165,6 +166,7 @@ static int start_field(struct csv *r)
 static int csv_next(struct csv *r)
 {
 	bool quoted = false, closed = false;
+	char **field;
 	size_t len, i;
 	int rc;
 
@@ -226,9 +228,10 @@ static int csv_next(struct csv *r)
 	if (push(r, '\0') < 0)
 		goto nomem;
 
-	r->field = grow(r->field, &r->fieldcap, r->nfield, sizeof(*r->field));
-	if (!r->field)
+	field = grow(r->field, &r->fieldcap, r->nfield, sizeof(*field));
+	if (!field)
 		goto nomem;
+	r->field = field;
 	for (i = 0; i < r->nfield; i++)
 		r->field[i] = r->text + r->off[i];
 	return 1;
@@ -440,7 +443,7 @@ static int import_reference(struct import *im, struct csv *r, const char *header
 
 /*
  * Kea memfile lease files.  The columns are found by name: Kea 2.4 added
- * pool_id, files older than 2.0 lack state or user_context, and a future
+ * pool_id, older files lack state or user_context, and a future
  * column must not shift the others.
  */
 enum kea_col {
@@ -476,7 +479,7 @@ static const char *const kea_col_names[K__COUNT] = {
 	[K_USER_CONTEXT] = "user_context",
 };
 
-/* Columns every Kea version since 1.0 writes, by family. */
+/* Columns every Kea lease file has had, by family. */
 static const enum kea_col kea4_required[] = { K_ADDRESS, K_HWADDR, K_CLIENT_ID,
 					      K_VALID,   K_EXPIRE, K_SUBNET };
 static const enum kea_col kea6_required[] = { K_ADDRESS, K_DUID, K_VALID,      K_EXPIRE,
@@ -760,9 +763,8 @@ static int kea_event(const struct kea_reader *k, struct attrib_event *ev)
 	    (k->col[K_STATE] >= 0 && parse_uint(k, K_STATE, UINT32_MAX, &state) < 0))
 		return -EINVAL;
 	if (valid > expire) {
-		csv_error(k->r,
-			  "expire: %" PRIu64 " is before it began (valid_lifetime %" PRIu64 ")",
-			  expire, valid);
+		csv_error(k->r, "expire: %" PRIu64 " is less than valid_lifetime %" PRIu64, expire,
+			  valid);
 		return -EINVAL;
 	}
 	ev->subnet_id = (uint32_t)subnet;
@@ -894,8 +896,8 @@ static void inputs_free(struct input *kf, size_t n)
 	free(kf);
 }
 
-/* Add the generations 2 and 1 of the live file @p kf[i] that exist and were
- * not named after the @p n entries, and say so.  @return 0 or -ENOMEM. */
+/* Append the generations 2 and 1 of the live file @p kf[i] that exist and
+ * were not named to the *@p np entries, and say so.  @return 0 or -ENOMEM. */
 static int kea_add_rotated(struct import *im, struct input *kf, size_t *np, size_t i)
 {
 	size_t n = *np;
