@@ -141,7 +141,9 @@ columns)
 	run 0 import kea-leases "$data/kea4-pool-id.csv" "$data/kea4-old.csv"
 	err_has "imported 1 rows from $data/kea4-pool-id.csv"
 	err_has "imported 1 rows from $data/kea4-old.csv"
-	lookup 192.0.2.20 00:30:00Z 0 .account ACME-1006 "$c0.end" 2026-01-01T01:00:00Z
+	# (and Kea 2.4's form of option 82 in the user context, names as text)
+	lookup 192.0.2.20 00:30:00Z 0 .account ACME-1006 "$c0.end" 2026-01-01T01:00:00Z \
+		"$c0.identities.\"circuit-id\"" ge-0/1 "$c0.identities.\"remote-id\"" olt-07
 	lookup 192.0.2.21 00:30:00Z 0 .account ACME-1012 "$c0.identities.hostname" old-kea
 	;;
 
