@@ -48,7 +48,8 @@ int fx_teardown(void **state)
 	char name[320];
 
 	attrib_answer_free(&f->ans);
-	attrib_store_close(f->st);
+	if (f->st)
+		attrib_store_close(f->st);
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(name, sizeof(name), "%s%s", f->path, suffix[i]);
 		unlink(name);

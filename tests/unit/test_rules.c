@@ -120,6 +120,64 @@ static void test_superseded_binding_ends_at_expected_end_when_that_came_first(vo
 	assert_time(cand(f, 1)->start, DAY "15:30:00Z");
 }
 
+static void test_earlier_holders_commit_applied_late_ends_at_later_holders_start(void **state)
+{
+	struct fx *f = *state;
+
+	/* B's 14:30 commit reaches the store before A's 14:00 one (say from
+	 * the other HA server's journal): events apply by their time. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, HW_B);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+	assert_int_equal(binding_count(f), 2);
+
+	assert_lookup(f, ADDR4, DAY "14:15:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-A");
+	assert_time(cand(f, 0)->end, DAY "14:30:00Z");
+	assert_string_equal(cand(f, 0)->end_reason, "superseded");
+	assert_lookup(f, ADDR4, DAY "14:30:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-B");
+	assert_time(cand(f, 0)->end, DAY "15:30:00Z");
+}
+
+static void test_older_renewal_applied_late_never_shortens_the_lease(void **state)
+{
+	struct fx *f = *state;
+	const struct attrib_candidate *c;
+
+	/* The HA partner's copy of the 14:30 renewal arrives after the 14:45
+	 * one: the lease still runs to 15:45. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:45:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, HW_A);
+
+	assert_ends_at(f, ADDR4, DAY "15:45:00Z");
+	c = cand(f, 0);
+	assert_time(c->start, DAY "14:00:00Z");
+	assert_time(c->last_seen, DAY "14:45:00Z");
+	assert_int_equal(binding_count(f), 1);
+}
+
+static void test_release_applied_after_a_later_commit_ends_only_the_earlier_lease(void **state)
+{
+	struct fx *f = *state;
+
+	/* A released at 14:20 and took the address again at 14:45; the two
+	 * HA servers' journals deliver the 14:45 commit first.  By event time
+	 * A held it over [14:00, 14:20) and from 14:45 to 15:45. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:45:00Z", 3600, HW_A);
+	lease4(f, "lease-release", ADDR4, DAY "14:20:00Z", 0, HW_A);
+
+	assert_ends_at(f, ADDR4, DAY "14:20:00Z");
+	assert_lookup(f, ADDR4, DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
+	assert_lookup(f, ADDR4, DAY "15:00:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_time(cand(f, 0)->start, DAY "14:45:00Z");
+	assert_time(cand(f, 0)->end, DAY "15:45:00Z");
+}
+
 /* A's lease from 14:00 for an hour, ended at @p when by an event of @p type
  * that names A: it ends there, for a reason of its own. */
 static void lease_ended_by(struct fx *f, const char *type, const char *when)
@@ -398,11 +456,15 @@ static void test_binding_holds_at_its_start_and_not_at_its_end(void **state)
 static void test_unbindable_dhcp_address_binds_nothing(void **state)
 {
 	struct fx *f = *state;
+	struct attrib_store_counts c;
 
+	/* Both are applied (1) and kept as evidence, yet bind nothing. */
 	map_usual(f);
 	lease4(f, "lease-commit", "0.0.0.0", DAY "14:00:00Z", 3600, HW_A);
 	lease4(f, "lease-commit", "255.255.255.255", DAY "14:00:00Z", 3600, HW_A);
-	assert_int_equal(binding_count(f), 0);
+	assert_int_equal(attrib_store_counts(f->st, &c), 0);
+	assert_int_equal(c.events, 2);
+	assert_int_equal(c.bindings, 0);
 	assert_lookup(f, "0.0.0.0", DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
 	assert_lookup(f, "255.255.255.255", DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
 }
@@ -556,6 +618,52 @@ static void test_late_start_after_stop_never_reopens(void **state)
 	assert_lookup(f, "100.64.0.7", DAY "14:30:00Z", ATTRIB_STATUS_MATCH, 1);
 	assert_time(cand(f, 0)->start, DAY "14:00:00Z");
 	assert_time(cand(f, 0)->end, DAY "15:00:00Z");
+}
+
+static void test_late_start_after_stop_without_session_time_never_reopens(void **state)
+{
+	struct fx *f = *state;
+
+	/* As above, but the Stop says nothing of the session's length: when
+	 * the Start comes, the session is known to have ended at 15:00. */
+	map_usual(f);
+	accounting(f, "acct-stop", DAY "15:00:00Z", ALICE "," V4);
+	accounting(f, "acct-start", DAY "15:05:00Z", ALICE "," V4 ",'acct-delay-time':3900");
+
+	assert_lookup(f, "100.64.0.7", DAY "15:30:00Z", ATTRIB_STATUS_NONE, 0);
+	assert_ends_at(f, "100.64.0.7", DAY "15:00:00Z");
+	assert_time(cand(f, 0)->start, DAY "14:00:00Z");
+}
+
+static void test_late_accounting_on_never_ends_a_later_session(void **state)
+{
+	struct fx *f = *state;
+
+	/* The NAS restarted at 13:00 (its Accounting-On delayed by 3 h); the
+	 * session it opened at 14:00 is still open. */
+	map_usual(f);
+	accounting(f, "acct-start", DAY "14:00:00Z", ALICE "," V4);
+	accounting(f, "acct-on", DAY "16:00:00Z", "'nas':'bras-1','acct-delay-time':10800");
+
+	assert_lookup(f, "100.64.0.7", DAY "16:30:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_time(cand(f, 0)->start, DAY "14:00:00Z");
+	assert_time(cand(f, 0)->end, "open");
+}
+
+static void test_renewal_after_expected_end_starts_a_new_binding(void **state)
+{
+	struct fx *f = *state;
+
+	/* A's lease ran out at 15:00; A came back at 16:00. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "16:00:00Z", 3600, HW_A);
+	assert_int_equal(binding_count(f), 2);
+
+	assert_ends_at(f, ADDR4, DAY "15:00:00Z");
+	assert_lookup(f, ADDR4, DAY "15:59:59Z", ATTRIB_STATUS_NONE, 0);
+	assert_lookup(f, ADDR4, DAY "16:00:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_time(cand(f, 0)->start, DAY "16:00:00Z");
 }
 
 static void test_retransmitted_interim_after_stop_never_reopens(void **state)
@@ -854,6 +962,9 @@ int main(void)
 		FX_TEST(test_renewal_by_same_client_extends_binding),
 		FX_TEST(test_commit_by_another_client_supersedes_at_its_start),
 		FX_TEST(test_superseded_binding_ends_at_expected_end_when_that_came_first),
+		FX_TEST(test_earlier_holders_commit_applied_late_ends_at_later_holders_start),
+		FX_TEST(test_older_renewal_applied_late_never_shortens_the_lease),
+		FX_TEST(test_release_applied_after_a_later_commit_ends_only_the_earlier_lease),
 		FX_TEST(test_release_ends_binding_at_release_time),
 		FX_TEST(test_decline_ends_binding_at_decline_time),
 		FX_TEST(test_expiry_ends_at_expected_end_not_at_reclaim_time),
@@ -878,6 +989,9 @@ int main(void)
 		FX_TEST(test_accounting_on_ends_every_open_session_of_that_nas_only),
 		FX_TEST(test_accounting_off_ends_open_sessions_of_that_nas),
 		FX_TEST(test_late_start_after_stop_never_reopens),
+		FX_TEST(test_late_start_after_stop_without_session_time_never_reopens),
+		FX_TEST(test_late_accounting_on_never_ends_a_later_session),
+		FX_TEST(test_renewal_after_expected_end_starts_a_new_binding),
 		FX_TEST(test_retransmitted_interim_after_stop_never_reopens),
 		FX_TEST(test_repeated_accounting_packet_changes_nothing),
 		FX_TEST(test_out_of_order_packets_apply_by_event_time),
