@@ -102,6 +102,20 @@ static void test_two_unmapped_identities_are_ambiguous(void **state)
 	assert_answer(f, ATTRIB_STATUS_AMBIGUOUS, 2);
 }
 
+static void test_identities_of_one_binding_naming_two_accounts_are_ambiguous(void **state)
+{
+	struct fx *f = *state;
+
+	/* The hardware address says ACC-A, the relay's remote-id ACC-B: the
+	 * evidence does not single one out. */
+	map_identity(f, "hwaddr", MAC_A, "ACC-A", NULL, NULL);
+	map_identity(f, "remote-id", "0a:0b", "ACC-B", NULL, NULL);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A ",'remote-id':'0a:0b'");
+	lookup(f, ADDR4, DAY "14:15:00Z", 0);
+	assert_int_equal(f->ans.status, ATTRIB_STATUS_AMBIGUOUS);
+	assert_string_equal(f->ans.account, "");
+}
+
 static void test_address_nobody_held_is_none(void **state)
 {
 	struct fx *f = *state;
@@ -358,6 +372,21 @@ static void test_history_lists_every_binding_overlapping_the_range(void **state)
 	assert_answer(f, ATTRIB_STATUS_NONE, 0);
 }
 
+static void test_negative_tolerance_and_empty_range_are_refused(void **state)
+{
+	struct fx *f = *state;
+	struct attrib_prefix p;
+	char err[128];
+
+	assert_int_equal(attrib_addr_parse(ADDR4, &p, err, sizeof(err)), 0);
+	assert_int_equal(attrib_lookup(f->st, &f->pol, &p, ut(DAY "14:00:00Z"), -1, &f->ans),
+			 -EINVAL);
+	attrib_answer_free(&f->ans);
+	assert_int_equal(attrib_history(f->st, &f->pol, &p, ut(DAY "14:00:00Z"),
+					ut(DAY "14:00:00Z"), &f->ans),
+			 -EINVAL);
+}
+
 static void test_status_names_are_the_words_of_the_spec(void **state)
 {
 	(void)state;
@@ -404,6 +433,7 @@ int main(void)
 		FX_TEST(test_account_and_unmapped_identity_are_ambiguous),
 		FX_TEST(test_two_candidates_of_one_account_match),
 		FX_TEST(test_two_unmapped_identities_are_ambiguous),
+		FX_TEST(test_identities_of_one_binding_naming_two_accounts_are_ambiguous),
 		FX_TEST(test_address_nobody_held_is_none),
 		FX_TEST(test_time_before_retention_horizon_is_outside_retention),
 		FX_TEST(test_tolerance_window_takes_in_a_binding_that_ended_just_before),
@@ -419,6 +449,7 @@ int main(void)
 		FX_TEST(test_subscriber_value_is_normalised_before_matching),
 		FX_TEST(test_lookup_finds_bindings_of_every_prefix_containing_the_address),
 		FX_TEST(test_history_lists_every_binding_overlapping_the_range),
+		FX_TEST(test_negative_tolerance_and_empty_range_are_refused),
 		FX_TEST(test_status_names_are_the_words_of_the_spec),
 		FX_TEST(test_answer_json_carries_an_account_only_on_a_match),
 	};
