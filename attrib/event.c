@@ -291,7 +291,30 @@ static int get_field(const char *key, const json_t *v, struct attrib_event *ev, 
 	return bad(err, errlen, key, "unknown field");
 }
 
-/* What each type needs before the rules can apply it. */
+int attrib_event_validate(const struct attrib_event *ev, char *err, size_t errlen)
+{
+	if (!attrib_event_type_name(ev->type))
+		return bad(err, errlen, "type", "missing or unknown");
+	if (!attrib_source_name(ev->source) || ev->source == ATTRIB_SRC_STATIC)
+		return bad(err, errlen, "source", "dhcp4, dhcp6, radius or import");
+	if (ev->naddr > ATTRIB_EVENT_ADDRS)
+		return bad(err, errlen, "addresses", "too many addresses in one event");
+	if (ev->type <= ATTRIB_EV_LEASE_DELETE) {
+		if (ev->naddr != 1)
+			return bad(err, errlen, "address", "a lease event carries exactly one address");
+		if (ev->type == ATTRIB_EV_LEASE_COMMIT && !(ev->has & ATTRIB_HAS_LIFETIME))
+			return bad(err, errlen, "valid-lifetime", "missing: a commit needs it");
+		return 0;
+	}
+	if (!ev->nas[0])
+		return bad(err, errlen, "nas", "missing: accounting events need the NAS");
+	if (ev->type != ATTRIB_EV_ACCT_ON && ev->type != ATTRIB_EV_ACCT_OFF &&
+	    !ev->session_id[0] && !ev->unique_session_id[0])
+		return bad(err, errlen, "session-id", "missing: accounting needs a session id");
+	return 0;
+}
+
+/* Defaults and what only the JSON form can lack, then the common check. */
 static int check(struct attrib_event *ev, bool has_time, bool has_arrival, bool has_lease_type,
 		 char *err, size_t errlen)
 {
@@ -304,26 +327,14 @@ static int check(struct attrib_event *ev, bool has_time, bool has_arrival, bool 
 	}
 	if (ev->source == ATTRIB_SRC_STATIC)
 		return bad(err, errlen, "source", "static assignments are imported, not applied");
-	if (lease) {
-		if (!has_time)
-			return bad(err, errlen, "time", "missing: lease events need the commit time");
-		if (ev->naddr != 1)
-			return bad(err, errlen, "address", "a lease event carries exactly one address");
-		if (ev->type == ATTRIB_EV_LEASE_COMMIT && !(ev->has & ATTRIB_HAS_LIFETIME))
-			return bad(err, errlen, "valid-lifetime", "missing: a commit needs it");
-		if (!has_lease_type && ev->addr[0].family == 6 && ev->addr[0].len < 128)
-			ev->lease_type = ATTRIB_LEASE_PREFIX;
-		return 0;
-	}
-	if (!has_arrival)
+	if (lease && !has_time)
+		return bad(err, errlen, "time", "missing: lease events need the commit time");
+	if (!lease && !has_arrival)
 		return bad(err, errlen, "arrival", "missing: accounting events need it");
-	if (!ev->nas[0])
-		return bad(err, errlen, "nas", "missing: accounting events need the NAS");
-	if (ev->type == ATTRIB_EV_ACCT_ON || ev->type == ATTRIB_EV_ACCT_OFF)
-		return 0;
-	if (!ev->session_id[0] && !ev->unique_session_id[0])
-		return bad(err, errlen, "session-id", "missing: accounting needs a session id");
-	return 0;
+	if (lease && ev->naddr == 1 && !has_lease_type && ev->addr[0].family == 6 &&
+	    ev->addr[0].len < 128)
+		ev->lease_type = ATTRIB_LEASE_PREFIX;
+	return attrib_event_validate(ev, err, errlen);
 }
 
 int attrib_event_from_json(const json_t *obj, struct attrib_event *ev, char *err, size_t errlen)

@@ -104,6 +104,12 @@ enum attrib_source attrib_source_from(const char *name);         /* NONE if unkn
  * @return 0, or -EINVAL with the offending field named in @p err. */
 int attrib_event_from_json(const json_t *obj, struct attrib_event *ev, char *err, size_t errlen);
 
+/** Check that @p ev carries what its type needs before the rules apply it:
+ * a lease event one address (and a commit its valid lifetime), an
+ * accounting event its NAS (and, but for On/Off, a session id).
+ * @return 0, or -EINVAL with the missing field named in @p err. */
+int attrib_event_validate(const struct attrib_event *ev, char *err, size_t errlen);
+
 /** Parse one line of JSON text; as attrib_event_from_json(). */
 int attrib_event_parse(const char *line, size_t len, struct attrib_event *ev, char *err,
 		       size_t errlen);

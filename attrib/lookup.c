@@ -143,8 +143,6 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 	}
 	for (int i = 0; i < (n ? n : 1); i++) {
 		struct attrib_candidate *c = cand_new(a, cap);
-		bool stale = b->session_id && b->end_time == OPEN &&
-			     tc >= b->last_seen + pol->stale_after;
 
 		if (!c)
 			return -ENOMEM;
@@ -154,9 +152,12 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 		c->end = b->until;
 		c->last_seen = b->last_seen;
 		c->confirmed_until = b->confirmed_until;
+		if (b->session_id && b->end_time == OPEN &&
+		    b->last_seen + pol->stale_after < c->confirmed_until)
+			c->confirmed_until = b->last_seen + pol->stale_after;
 		c->start_inferred = b->start_inferred;
 		c->source = b->source;
-		c->confidence = b->start_inferred || stale || tc >= b->confirmed_until
+		c->confidence = b->start_inferred || tc >= c->confirmed_until
 					? ATTRIB_UNCONFIRMED
 					: ATTRIB_CONFIRMED;
 		if (b->end_time != OPEN)

@@ -178,6 +178,35 @@ static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, 
 	return lease_open(st, ev, t, key, event_id);
 }
 
+/* A release or decline at @p t of a binding the same client renewed after
+ * t (the events arrived out of order): the client took the address again at
+ * its first commit after t, so that part becomes a binding of its own. */
+static int lease_split(struct attrib_store *st, const struct brow *cur, int64_t t)
+{
+	sqlite3_stmt *s;
+	struct brow b = *cur;
+	int64_t again = OPEN;
+	int rc;
+
+	if (cur->last_seen <= t)
+		return 0;
+	s = store_stmt(st, Q_LATER_COMMIT);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, cur->id);
+	sqlite3_bind_int64(s, 2, t);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		again = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_error(st, rc);
+	if (again == OPEN || again >= cur->until)
+		return 0;
+	b.start = again;
+	return store_binding_add(st, &b);
+}
+
 /* Release, decline, expiry and deletion: the binding of the same client
  * (or of anyone, when the event carries no identity) that holds at @p t. */
 static int lease_end(struct attrib_store *st, const struct attrib_event *ev, int64_t t,
@@ -215,8 +244,11 @@ static int lease_end(struct attrib_store *st, const struct attrib_event *ev, int
 	default:
 		if (t >= cur.until)
 			return 0; /* it had already ended */
-		rc = binding_end(st, cur.id, t,
-				 ev->type == ATTRIB_EV_LEASE_RELEASE ? "released" : "declined");
+		rc = lease_split(st, &cur, t);
+		if (rc == 0)
+			rc = binding_end(st, cur.id, t,
+					 ev->type == ATTRIB_EV_LEASE_RELEASE ? "released"
+									     : "declined");
 		break;
 	}
 	return rc < 0 ? rc : link_evidence(st, cur.id, event_id);
@@ -442,8 +474,10 @@ static int acct_start(struct attrib_store *st, const struct attrib_policy *pol,
 	rc = session_find(st, key, t, true, &next);
 	if (rc < 0)
 		return rc;
-	if (rc == 1 && next.inferred && next.start - t <= pol->clock_skew) {
-		/* The inferred start came out a little after the real one. */
+	if (rc == 1 && next.inferred &&
+	    (next.start - t <= pol->clock_skew || next.start == next.end)) {
+		/* The inferred start came out a little after the real one, or the
+		 * session was known only from a Stop without a session time. */
 		rc = session_restart(st, &next, t);
 		return rc < 0 ? rc : session_bind(st, ev, &next, next.start, event_id);
 	}
@@ -506,8 +540,9 @@ static int acct_update(struct attrib_store *st, const struct attrib_event *ev, c
 		return rc;
 	if (rc == 1 && !(stop && has_st))
 		return 0; /* before the only session we know of: evidence only */
-	if (!has_st && stop)
-		return 0; /* nothing says how long it held: an empty interval */
+	/* A Stop without a session time still says the session ended at t:
+	 * kept as a session of unknown start, binding nothing until a late
+	 * Start gives it one. */
 	return session_infer(st, key, ev, t, event_id);
 }
 

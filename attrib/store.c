@@ -59,6 +59,8 @@ static const char *const sql[Q__COUNT] = {
 	[Q_BINDING_REOPEN] = "UPDATE binding SET end_time = NULL, end_reason = NULL, "
 			     "confirmed_until = NULL, until = ?2, expected_end = ?2, "
 			     "last_seen = max(last_seen, ?3) WHERE id = ?1",
+	[Q_LATER_COMMIT] = "SELECT min(e.time) FROM evidence v JOIN event e ON e.id = v.event_id "
+			   "WHERE v.binding_id = ?1 AND e.time > ?2 AND e.type = 1",
 	[Q_SESSION_BEFORE] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
 			     "WHERE key = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
 	[Q_SESSION_AFTER] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
@@ -676,12 +678,8 @@ int attrib_store_apply(struct attrib_store *st, const struct attrib_policy *pol,
 	int64_t t, event_id = 0;
 	int rc;
 
-	if (ev->type <= ATTRIB_EV_NONE || ev->type >= ATTRIB_EV__COUNT ||
-	    ev->source <= ATTRIB_SRC_NONE || ev->source >= ATTRIB_SRC__COUNT ||
-	    ev->source == ATTRIB_SRC_STATIC || ev->naddr > ATTRIB_EVENT_ADDRS) {
-		snprintf(st->err, sizeof(st->err), "event without a valid type or source");
+	if (attrib_event_validate(ev, st->err, sizeof(st->err)) < 0)
 		return -EINVAL;
-	}
 	t = rules_event_time(pol, ev, &untrusted);
 	rc = attrib_store_begin(st);
 	if (rc < 0)
