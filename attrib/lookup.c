@@ -152,7 +152,9 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 		c->end = b->until;
 		c->last_seen = b->last_seen;
 		c->confirmed_until = b->confirmed_until;
-		if (b->session_id && b->end_time == OPEN &&
+		/* Only a Stop confirms how a session ended: one still open, or
+		 * ended by its NAS's restart, is unconfirmed once silent too long. */
+		if (b->session_id && strcmp(b->end_reason, "stop") != 0 &&
 		    b->last_seen + pol->stale_after < c->confirmed_until)
 			c->confirmed_until = b->last_seen + pol->stale_after;
 		c->start_inferred = b->start_inferred;
@@ -285,6 +287,7 @@ int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
 	memset(out, 0, sizeof(*out));
 	out->addr = *addr;
 	out->time = from;
+	out->time_to = to;
 	if (to <= from)
 		return -EINVAL;
 	if (store_refresh(st) < 0)

@@ -50,7 +50,8 @@ struct attrib_answer {
 	enum attrib_status status;
 	char account[ATTRIB_ACCOUNT_MAX]; /* only on a match */
 	struct attrib_prefix addr;
-	int64_t time;
+	int64_t time;      /* the asked time; history: the range's start */
+	int64_t time_to;   /* history: the range's end */
 	int64_t tolerance;
 	size_t n;
 	struct attrib_candidate *cand; /* n of them, in start order */

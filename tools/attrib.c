@@ -198,9 +198,13 @@ static int print_answer(struct cli *c, const struct attrib_answer *a, bool histo
 		puts(text);
 		free(text);
 	} else {
-		printf("%s %s %s: %s", attrib_prefix_format(&a->addr, abuf),
-		       history ? "from" : "at", attrib_time_format(a->time, tbuf),
-		       attrib_status_name(a->status));
+		printf("%s %s %s", attrib_prefix_format(&a->addr, abuf), history ? "from" : "at",
+		       attrib_time_format(a->time, tbuf));
+		if (history)
+			printf(" to %s: %zu binding%s", attrib_time_format(a->time_to, tbuf), a->n,
+			       a->n == 1 ? "" : "s");
+		else
+			printf(": %s", attrib_status_name(a->status));
 		if (a->status == ATTRIB_STATUS_MATCH)
 			printf(", account %s", a->account);
 		if (a->tolerance)
