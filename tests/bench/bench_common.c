@@ -4,6 +4,7 @@
 #include "bench_common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdarg.h>
@@ -101,7 +102,7 @@ void bench_heap_free(struct bench_heap *h)
 	h->n = h->cap = 0;
 }
 
-double bench_scale(int argc, char **argv)
+double bench_scale(int argc, char **argv, double dflt)
 {
 	const char *s = getenv("ATTRIB_BENCH_SCALE");
 	char *end;
@@ -117,7 +118,7 @@ double bench_scale(int argc, char **argv)
 				  argv[0]);
 	}
 	if (s == NULL || *s == '\0')
-		return 1.0;
+		return dflt;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno != 0 || *end != '\0' || !(v > 0.0 && v <= 10.0))
@@ -178,6 +179,16 @@ double bench_cpu(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void bench_fsync(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fsync(fd) != 0)
+		fprintf(stderr, "bench: cannot flush %s: %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 int64_t bench_file_size(const char *path)

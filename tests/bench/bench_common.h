@@ -52,8 +52,8 @@ struct bench_timed bench_heap_pop(struct bench_heap *h); /* h->n > 0 */
 void bench_heap_free(struct bench_heap *h);
 
 /** The scale of the run: "--scale X" on the command line, else
- * ATTRIB_BENCH_SCALE, else 1.  Exits with a message on a bad value. */
-double bench_scale(int argc, char **argv);
+ * ATTRIB_BENCH_SCALE, else @p dflt.  Exits with a message on a bad value. */
+double bench_scale(int argc, char **argv, double dflt);
 
 /** Scale @p full by @p scale, never below @p floor. */
 int64_t bench_scaled(int64_t full, double scale, int64_t floor);
@@ -69,6 +69,10 @@ void bench_tmpdir_remove(const char *dir);
 /** CLOCK_MONOTONIC and the process's CPU time, in seconds. */
 double bench_now(void);
 double bench_cpu(void);
+
+/** Flush a file to disk, so that its writeback does not run on into the
+ * next timed phase. */
+void bench_fsync(const char *path);
 
 /** Size of a file in bytes, 0 when it does not exist. */
 int64_t bench_file_size(const char *path);
