@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Ingest: turning the journal files the hooks write into the store, exactly
+ * once.  Each journal's read position is stored in the same transaction as
+ * the events read up to it, so a crash at any moment neither loses nor
+ * repeats an event.  Also keeps the hooks' heartbeats and loss records,
+ * which lookups read as coverage.  Runs on one thread (attribd's loop). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "attrib/store.h"
+
+struct attrib_ingest;
+
+struct attrib_ingest_config {
+	const char *journal_dir;  /* where the hooks write; required */
+	const char *archive_dir;  /* fully applied journals move here; NULL: removed */
+	size_t batch_events;      /* events per transaction; 0: 5000 */
+};
+
+/** Start ingesting into @p st (which the caller keeps open and owns) from
+ * the journals in cfg->journal_dir.  Stored positions are read from the
+ * store.  @return 0 or a negative errno (-ENOENT: no such directory). */
+int attrib_ingest_open(struct attrib_store *st, const struct attrib_policy *pol,
+		       const struct attrib_ingest_config *cfg, struct attrib_ingest **out);
+
+/** Look for new, grown or rotated journal files.  Cheap enough to call from
+ * a timer and from a directory watch.  @return 0 or a negative errno. */
+int attrib_ingest_scan(struct attrib_ingest *in);
+
+/** Apply at most one batch (cfg->batch_events) of journaled records, with
+ * the positions, in one transaction.  Journals are read in a fixed order
+ * (by file name), so runs interrupted anywhere build the same store.
+ * Fully applied journals that no writer holds any more are then archived or
+ * removed.  A torn tail is left for later; a corrupt journal is set aside
+ * (reported by status, logged once through @p log) and the others go on.
+ * @p applied: records taken in this call.  @return 1 when more is waiting,
+ * 0 when all caught up, or a negative errno (the transaction rolled back). */
+int attrib_ingest_step(struct attrib_ingest *in, size_t *applied);
+
+/** The per-journal state for `status`: file, server id, position, size,
+ * lag in bytes, records applied, whether set aside and why.  @return a new
+ * JSON array, or NULL on ENOMEM. */
+json_t *attrib_ingest_status(struct attrib_ingest *in);
+
+/** Totals since open for `statistics-get`. */
+struct attrib_ingest_stats {
+	int64_t events, heartbeats, losses, repeats, journals_done, journals_corrupt;
+};
+void attrib_ingest_stats(struct attrib_ingest *in, struct attrib_ingest_stats *out);
+
+/** A message for the last failure, or "" (the daemon logs it). */
+const char *attrib_ingest_error(struct attrib_ingest *in);
+
+typedef void (*attrib_ingest_log_cb)(void *arg, int level, const char *msg);
+/** Where ingest reports what an operator must hear of (syslog levels). */
+void attrib_ingest_set_log(struct attrib_ingest *in, attrib_ingest_log_cb cb, void *arg);
+
+void attrib_ingest_close(struct attrib_ingest *in);
