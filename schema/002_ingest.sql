@@ -1,0 +1,43 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+-- Ingest: how far each journal has been applied, and what the hooks said
+-- about themselves (heartbeats, losses), which lookups read as coverage.
+
+-- One journal file, known by the identity its header carries, so a renamed
+-- or moved file is never read twice.
+CREATE TABLE journal (
+	id INTEGER PRIMARY KEY,
+	server_id TEXT NOT NULL,
+	writer_start INTEGER NOT NULL,
+	pid INTEGER NOT NULL,
+	seq INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	position INTEGER NOT NULL,
+	records INTEGER NOT NULL DEFAULT 0,
+	done INTEGER NOT NULL DEFAULT 0,
+	set_aside TEXT,
+	UNIQUE (server_id, writer_start, pid, seq)
+);
+
+-- A span of time over which a source was heard: heartbeats and events
+-- extend it while they come within twice the heartbeat interval.
+CREATE TABLE heard (
+	id INTEGER PRIMARY KEY,
+	server_id TEXT NOT NULL,
+	first INTEGER NOT NULL,
+	last INTEGER NOT NULL,
+	interval INTEGER NOT NULL
+);
+CREATE INDEX heard_server ON heard (server_id, last);
+CREATE INDEX heard_last ON heard (last);
+
+-- Events a hook could not write, as its loss records report them.
+CREATE TABLE loss (
+	id INTEGER PRIMARY KEY,
+	server_id TEXT NOT NULL,
+	first INTEGER NOT NULL,
+	last INTEGER NOT NULL,
+	lost INTEGER NOT NULL,
+	refused INTEGER NOT NULL,
+	error INTEGER
+);
+CREATE INDEX loss_last ON loss (last);
