@@ -21,6 +21,13 @@ enum attrib_status {
 	ATTRIB_STATUS_OUTSIDE_RETENTION,
 };
 
+/* Whether the evidence around the asked time is whole (DESIGN.md). */
+enum attrib_coverage {
+	ATTRIB_COVERAGE_UNKNOWN = 0, /* no source heard from: imported history only */
+	ATTRIB_COVERAGE_COMPLETE,    /* every source heard around T, nothing lost */
+	ATTRIB_COVERAGE_GAP,         /* a source lost events or fell silent around T */
+};
+
 enum attrib_confidence { ATTRIB_CONFIRMED = 0, ATTRIB_UNCONFIRMED };
 
 #define ATTRIB_ACCOUNT_MAX 128
@@ -53,6 +60,8 @@ struct attrib_answer {
 	int64_t time;      /* the asked time; history: the range's start */
 	int64_t time_to;   /* history: the range's end */
 	int64_t tolerance;
+	enum attrib_coverage coverage;
+	char coverage_note[160];       /* which source, what happened, when */
 	size_t n;
 	struct attrib_candidate *cand; /* n of them, in start order */
 };
