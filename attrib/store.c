@@ -86,6 +86,11 @@ static const char *const sql[Q__COUNT] = {
 		    "net = ?3 AND start <= ?5 AND (until IS NULL OR until > ?4) ORDER BY start",
 };
 
+const char *store_sql(enum stmt_id id)
+{
+	return id < Q__COUNT ? sql[id] : NULL;
+}
+
 struct attrib_policy attrib_policy_default(void)
 {
 	return (struct attrib_policy){ .stale_after = ATTRIB_STALE_AFTER_DEFAULT,

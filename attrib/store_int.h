@@ -94,6 +94,9 @@ enum {
 /* The statement, reset and with its bindings cleared; NULL on failure. */
 sqlite3_stmt *store_stmt(struct attrib_store *st, enum stmt_id id);
 
+/* The SQL text of a statement, for tests that check its query plan. */
+const char *store_sql(enum stmt_id id);
+
 /* Map an SQLite result code to a negative errno, noting the message. */
 int store_error(struct attrib_store *st, int rc);
 
