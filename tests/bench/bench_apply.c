@@ -256,16 +256,6 @@ static void gen_free(struct gen *g)
 	bench_heap_free(&g->heap);
 }
 
-static void format_mac(uint32_t i, char *buf, size_t len)
-{
-	snprintf(buf, len, "00:00:5e:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
-}
-
-static void format_user(uint32_t i, char *buf, size_t len)
-{
-	snprintf(buf, len, "u%07" PRIu32 "@isp.example", i);
-}
-
 static void format_account(uint32_t i, char *buf, size_t len)
 {
 	snprintf(buf, len, "A%07" PRIu32, i);
@@ -277,8 +267,7 @@ static void pool_address(bool radius, uint32_t a, struct attrib_prefix *out)
 	uint32_t base = radius ? 0x64400000u : 0x0a000000u; /* 100.64/10, 10/8 */
 	uint32_t v = base + a;
 
-	snprintf(text, sizeof(text), "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff,
-		 v & 0xff);
+	bench_ipv4(v, text, sizeof(text));
 	if (attrib_addr_parse(text, out, NULL, 0) != 0)
 		bench_die("cannot parse generated address %s\n", text);
 }
@@ -292,7 +281,7 @@ static void fill_event(const struct gen *g, const struct gen_event *e, struct at
 	ev->naddr = 1;
 	pool_address(s->radius, e->addr, &ev->addr[0]);
 	if (!s->radius) {
-		format_mac(e->sub, ev->id.hwaddr, sizeof(ev->id.hwaddr));
+		bench_mac(e->sub, ev->id.hwaddr, sizeof(ev->id.hwaddr));
 		ev->source = ATTRIB_SRC_DHCP4;
 		ev->time = e->t;
 		snprintf(ev->server, sizeof(ev->server), "kea-%u", 1 + e->sub % 2);
@@ -309,8 +298,8 @@ static void fill_event(const struct gen *g, const struct gen_event *e, struct at
 	snprintf(ev->nas, sizeof(ev->nas), "192.0.2.%u", 1 + e->sub % NAS_COUNT);
 	snprintf(ev->session_id, sizeof(ev->session_id), "%08" PRIx32 "%04" PRIx32, e->sub,
 		 e->session);
-	format_user(e->sub, ev->id.username, sizeof(ev->id.username));
-	format_mac(e->sub, ev->id.calling_station_id, sizeof(ev->id.calling_station_id));
+	bench_user(e->sub, ev->id.username, sizeof(ev->id.username));
+	bench_mac(e->sub, ev->id.calling_station_id, sizeof(ev->id.calling_station_id));
 	if (e->type != ATTRIB_EV_ACCT_START) {
 		ev->session_time = e->session_time;
 		ev->has |= ATTRIB_HAS_SESSION_TIME;
@@ -327,11 +316,11 @@ static void load_subscribers(const struct gen *g, struct attrib_store *st)
 	for (uint32_t i = 0; i < g->nsubs; i++) {
 		format_account(i, account, sizeof(account));
 		if (g->subs[i].radius) {
-			format_user(i, value, sizeof(value));
+			bench_user(i, value, sizeof(value));
 			rc = attrib_store_add_subscriber(st, "username", value, account,
 							 T0 - 365 * 86400 * USEC, INT64_MAX);
 		} else {
-			format_mac(i, value, sizeof(value));
+			bench_mac(i, value, sizeof(value));
 			rc = attrib_store_add_subscriber(st, "hwaddr", value, account,
 							 T0 - 365 * 86400 * USEC, INT64_MAX);
 		}

@@ -102,6 +102,21 @@ void bench_heap_free(struct bench_heap *h)
 	h->n = h->cap = 0;
 }
 
+void bench_mac(uint32_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "00:00:5e:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+}
+
+void bench_user(uint32_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "u%07u@isp.example", (unsigned)i);
+}
+
+void bench_ipv4(uint32_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+}
+
 double bench_scale(int argc, char **argv, double dflt)
 {
 	const char *s = getenv("ATTRIB_BENCH_SCALE");

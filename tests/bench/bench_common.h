@@ -51,6 +51,13 @@ void bench_heap_push(struct bench_heap *h, int64_t t, uint64_t v);
 struct bench_timed bench_heap_pop(struct bench_heap *h); /* h->n > 0 */
 void bench_heap_free(struct bench_heap *h);
 
+/** The generated identities and addresses: subscriber @p i's hardware
+ * address (00:00:5e:xx:xx:xx, @p i below 2^24), its PPPoE User-Name, and
+ * the dotted form of IPv4 address @p v. */
+void bench_mac(uint32_t i, char *buf, size_t len);
+void bench_user(uint32_t i, char *buf, size_t len);
+void bench_ipv4(uint32_t v, char *buf, size_t len);
+
 /** The scale of the run: "--scale X" on the command line, else
  * ATTRIB_BENCH_SCALE, else @p dflt.  Exits with a message on a bad value. */
 double bench_scale(int argc, char **argv, double dflt);

@@ -104,19 +104,7 @@ static uint32_t binding_client(const struct layout *l, const struct binding *b)
 
 static void format_ip(const struct binding *b, char *buf, size_t len)
 {
-	uint32_t v = (b->radius ? 0x64400000u : 0x0a000000u) + b->i;
-
-	snprintf(buf, len, "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
-}
-
-static void format_mac(uint32_t c, char *buf, size_t len)
-{
-	snprintf(buf, len, "00:00:5e:%02x:%02x:%02x", (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff);
-}
-
-static void format_user(uint32_t u, char *buf, size_t len)
-{
-	snprintf(buf, len, "u%07" PRIu32 "@isp.example", u);
+	bench_ipv4((b->radius ? 0x64400000u : 0x0a000000u) + b->i, buf, len);
 }
 
 /* The identity a binding's client shows (hardware address or User-Name) and
@@ -127,9 +115,9 @@ static void binding_identity(const struct layout *l, const struct binding *b, ch
 	uint32_t c = binding_client(l, b);
 
 	if (b->radius)
-		format_user(c, id, idlen);
+		bench_user(c, id, idlen);
 	else
-		format_mac(c, id, idlen);
+		bench_mac(c, id, idlen);
 	snprintf(account, acclen, "A%08" PRIu32, b->radius ? l->nd + c : c);
 }
 
@@ -227,9 +215,9 @@ static void load_subscribers(const struct layout *l, struct attrib_store *st)
 
 		snprintf(account, sizeof(account), "A%08" PRIu32, c);
 		if (radius)
-			format_user(c - l->nd, value, sizeof(value));
+			bench_user(c - l->nd, value, sizeof(value));
 		else
-			format_mac(c, value, sizeof(value));
+			bench_mac(c, value, sizeof(value));
 		rc = attrib_store_add_subscriber(st, radius ? "username" : "hwaddr", value, account,
 						 (T0 - 365 * 86400) * USEC, INT64_MAX);
 	}
