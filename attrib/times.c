@@ -69,10 +69,12 @@ static int parse_epoch(const char *s, int64_t *out, char *err, size_t errlen)
 	}
 	if (!isdigit((unsigned char)*p))
 		return fail(err, errlen, "bad epoch time, expected @SECONDS", s);
+	/* Checked after each digit, so that sec * ATTRIB_USEC below cannot
+	 * overflow: 9e12 seconds (some 285,000 years) is far enough. */
 	for (; isdigit((unsigned char)*p); p++) {
+		sec = sec * 10 + (*p - '0');
 		if (sec > 9000000000000LL)
 			return fail(err, errlen, "epoch time out of range", s);
-		sec = sec * 10 + (*p - '0');
 	}
 	if (*p == '.') {
 		p++;
@@ -189,27 +191,40 @@ int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, si
 	return 0;
 }
 
+/* The "@" form, for the times RFC 3339's four-digit years cannot hold. */
+static char *format_epoch(int64_t usec, char *buf)
+{
+	uint64_t u = usec < 0 ? -(uint64_t)usec : (uint64_t)usec;
+	int n = snprintf(buf, ATTRIB_TIME_STRLEN, "@%s%llu", usec < 0 ? "-" : "",
+			 (unsigned long long)(u / ATTRIB_USEC));
+
+	if (u % ATTRIB_USEC)
+		snprintf(buf + n, ATTRIB_TIME_STRLEN - (size_t)n, ".%06llu",
+			 (unsigned long long)(u % ATTRIB_USEC));
+	return buf;
+}
+
 char *attrib_time_format(int64_t usec, char *buf)
 {
 	int64_t secs = usec / ATTRIB_USEC, frac = usec % ATTRIB_USEC;
 	time_t t;
 	struct tm tm;
-	size_t n;
+	int n;
 
 	if (frac < 0) {
 		frac += ATTRIB_USEC;
 		secs--;
 	}
 	t = (time_t)secs;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, ATTRIB_TIME_STRLEN, "@%lld", (long long)secs);
-		return buf;
-	}
-	n = strftime(buf, ATTRIB_TIME_STRLEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+		return format_epoch(usec, buf);
+	/* Not strftime's %Y, which writes year 999 as "999". */
+	n = snprintf(buf, ATTRIB_TIME_STRLEN, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (frac)
-		snprintf(buf + n, ATTRIB_TIME_STRLEN - n, ".%06lldZ", (long long)frac);
+		snprintf(buf + n, ATTRIB_TIME_STRLEN - (size_t)n, ".%06lldZ", (long long)frac);
 	else
-		snprintf(buf + n, ATTRIB_TIME_STRLEN - n, "Z");
+		snprintf(buf + n, ATTRIB_TIME_STRLEN - (size_t)n, "Z");
 	return buf;
 }
 
