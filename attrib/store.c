@@ -485,7 +485,7 @@ int attrib_store_open(const char *path, int flags, struct attrib_store **out, ch
 	/* A file that is not SQLite fails here, on its first read. */
 	rc = exec_sql(st, ro ? "PRAGMA query_only = 1" : "PRAGMA journal_mode = WAL");
 	if (rc == 0 && !ro)
-		rc = exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF");
+		rc = exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144");
 	if (rc == 0)
 		rc = migrate(st, ro);
 	if (rc == 0)
