@@ -26,6 +26,120 @@ const char *attrib_status_name(enum attrib_status s)
 	return s <= ATTRIB_STATUS_OUTSIDE_RETENTION ? status_names[s] : "?";
 }
 
+int attrib_status_from(const char *name)
+{
+	for (int i = 0; name && i <= ATTRIB_STATUS_OUTSIDE_RETENTION; i++)
+		if (strcmp(name, status_names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+static const char *const coverage_names[] = {
+	[ATTRIB_COVERAGE_UNKNOWN] = "unknown",
+	[ATTRIB_COVERAGE_COMPLETE] = "complete",
+	[ATTRIB_COVERAGE_GAP] = "gap",
+};
+
+/* Where @p server's heard spans leave [lo, hi] uncovered: the first gap
+ * into *gap_from and *gap_to.  Before its first span the server did not
+ * exist yet, and after a span its clean close ended it was stopped on
+ * purpose: neither is a gap.  Silence is: a span that ran out (no
+ * heartbeat within twice its interval) with no close.
+ * @return 1 a gap, 0 none, 2 the server began after @p hi, or -errno. */
+static int source_gap(struct attrib_store *st, const char *server, int64_t lo, int64_t hi,
+		      int64_t *gap_from, int64_t *gap_to)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_HEARD_SPANS);
+	int64_t cursor = lo;
+	bool started = false, closed = false;
+	int rc, gap = 0;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, server, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, hi);
+	while (!gap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(s, 0), last = sqlite3_column_int64(s, 1);
+		int64_t reach = sqlite3_column_int(s, 3) ? last : last + 2 * sqlite3_column_int64(s, 2);
+
+		if (!started && first > cursor)
+			cursor = first;
+		else if (first > cursor && !closed)
+			gap = 1, *gap_from = cursor, *gap_to = first;
+		started = true;
+		closed = sqlite3_column_int(s, 3) != 0;
+		if (reach > cursor)
+			cursor = reach;
+	}
+	if (!gap && rc != SQLITE_DONE)
+		return store_error(st, rc);
+	sqlite3_reset(s);
+	if (!gap && started && cursor < hi && !closed)
+		gap = 1, *gap_from = cursor, *gap_to = hi;
+	return started ? gap : 2;
+}
+
+/* Whether every source was heard over [lo, hi] and lost nothing in it or
+ * in the stale-after before it (a lost release or renewal then still
+ * changes who held the address).  See DESIGN.md, "coverage". */
+static int coverage(struct attrib_store *st, const struct attrib_policy *pol, int64_t lo,
+		    int64_t hi, struct attrib_answer *a)
+{
+	char f[ATTRIB_TIME_STRLEN], t[ATTRIB_TIME_STRLEN];
+	sqlite3_stmt *s = store_stmt(st, Q_HEARD_SOURCES);
+	bool relevant = false;
+	int rc;
+
+	a->coverage = ATTRIB_COVERAGE_UNKNOWN;
+	if (!s)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char server[72]; /* a journal's server id: at most 64 bytes */
+		int64_t from = 0, to = 0;
+		int g;
+
+		snprintf(server, sizeof(server), "%s", (const char *)sqlite3_column_text(s, 0));
+		g = source_gap(st, server, lo, hi, &from, &to);
+		if (g < 0)
+			return g;
+		relevant |= g != 2;
+		if (g == 1) {
+			a->coverage = ATTRIB_COVERAGE_GAP;
+			snprintf(a->coverage_note, sizeof(a->coverage_note),
+				 "%s not heard from %s to %s", server, attrib_time_format(from, f),
+				 attrib_time_format(to, t));
+			sqlite3_reset(s);
+			return 0;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, rc);
+	if (!relevant)
+		return 0;
+	s = store_stmt(st, Q_LOSS_NEAR);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, lo - pol->stale_after);
+	sqlite3_bind_int64(s, 2, hi);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		a->coverage = ATTRIB_COVERAGE_GAP;
+		snprintf(a->coverage_note, sizeof(a->coverage_note), "%.64s lost %lld events from %s to %s",
+			 (const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 3),
+			 attrib_time_format(sqlite3_column_int64(s, 1), f),
+			 attrib_time_format(sqlite3_column_int64(s, 2), t));
+	} else if (rc == SQLITE_DONE) {
+		a->coverage = ATTRIB_COVERAGE_COMPLETE;
+	} else {
+		rc = store_error(st, rc);
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
 void attrib_answer_free(struct attrib_answer *a)
 {
 	free(a->cand);
@@ -265,6 +379,8 @@ int attrib_lookup(struct attrib_store *st, const struct attrib_policy *pol,
 		  const struct attrib_prefix *addr, int64_t t, int64_t tolerance,
 		  struct attrib_answer *out)
 {
+	int rc;
+
 	memset(out, 0, sizeof(*out));
 	out->addr = *addr;
 	out->time = t;
@@ -277,13 +393,16 @@ int attrib_lookup(struct attrib_store *st, const struct attrib_policy *pol,
 		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
 		return 0;
 	}
-	return collect(st, pol, addr, t - tolerance, t + tolerance, t, out);
+	rc = collect(st, pol, addr, t - tolerance, t + tolerance, t, out);
+	return rc < 0 ? rc : coverage(st, pol, t - tolerance, t + tolerance, out);
 }
 
 int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
 		   const struct attrib_prefix *addr, int64_t from, int64_t to,
 		   struct attrib_answer *out)
 {
+	int rc;
+
 	memset(out, 0, sizeof(*out));
 	out->addr = *addr;
 	out->time = from;
@@ -296,7 +415,8 @@ int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
 		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
 		return 0;
 	}
-	return collect(st, pol, addr, from, to - 1, OPEN, out);
+	rc = collect(st, pol, addr, from, to - 1, OPEN, out);
+	return rc < 0 ? rc : coverage(st, pol, from, to - 1, out);
 }
 
 static json_t *time_or_null(int64_t t)
@@ -372,7 +492,13 @@ json_t *attrib_answer_to_json(const struct attrib_answer *a)
 		      "address", attrib_prefix_format(&a->addr, abuf),
 		      "time", attrib_time_format(a->time, tbuf),
 		      "tolerance", (json_int_t)(a->tolerance / 1000000), "candidates", cands);
+	if (o && a->time_to)
+		json_object_set_new(o, "to", json_string(attrib_time_format(a->time_to, tbuf)));
 	if (o && a->status == ATTRIB_STATUS_MATCH)
 		json_object_set_new(o, "account", json_string(a->account));
+	if (o && a->status != ATTRIB_STATUS_OUTSIDE_RETENTION)
+		json_object_set_new(o, "coverage", json_string(coverage_names[a->coverage]));
+	if (o && a->coverage_note[0])
+		json_object_set_new(o, "coverage-note", json_string(a->coverage_note));
 	return o;
 }

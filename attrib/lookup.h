@@ -61,7 +61,7 @@ struct attrib_answer {
 	int64_t time_to;   /* history: the range's end */
 	int64_t tolerance;
 	enum attrib_coverage coverage;
-	char coverage_note[160];       /* which source, what happened, when */
+	char coverage_note[256];       /* which source, what happened, when */
 	size_t n;
 	struct attrib_candidate *cand; /* n of them, in start order */
 };
@@ -86,6 +86,9 @@ int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
 void attrib_answer_free(struct attrib_answer *a);
 
 const char *attrib_status_name(enum attrib_status s);
+
+/** The status named @p name ("match"...), or -EINVAL. */
+int attrib_status_from(const char *name);
 
 /** The answer as the JSON object `attrib lookup --json` prints and the
  * control socket returns.  @return a new reference, or NULL on ENOMEM. */

@@ -84,6 +84,11 @@ static const char *const sql[Q__COUNT] = {
 			     "value = ?2 AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to > ?3)",
 	[Q_PROBE] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 AND "
 		    "net = ?3 AND start <= ?5 AND (until IS NULL OR until > ?4) ORDER BY start",
+	[Q_HEARD_SOURCES] = "SELECT DISTINCT server_id FROM heard",
+	[Q_HEARD_SPANS] = "SELECT first, last, interval, closed FROM heard WHERE server_id = ?1 AND "
+			  "first <= ?2 ORDER BY first",
+	[Q_LOSS_NEAR] = "SELECT server_id, first, last, lost FROM loss WHERE last >= ?1 AND "
+			"first <= ?2 AND lost > 0 ORDER BY first LIMIT 1",
 };
 
 const char *store_sql(enum stmt_id id)

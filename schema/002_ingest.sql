@@ -11,24 +11,28 @@ CREATE TABLE journal (
 	pid INTEGER NOT NULL,
 	seq INTEGER NOT NULL,
 	name TEXT NOT NULL,
-	position INTEGER NOT NULL,
+	position INTEGER NOT NULL,       -- bytes applied: where the next record starts
 	records INTEGER NOT NULL DEFAULT 0,
+	events INTEGER NOT NULL DEFAULT 0,  -- event records among them
+	missing INTEGER NOT NULL DEFAULT 0, -- events the writer's counts say never reached us
 	done INTEGER NOT NULL DEFAULT 0,
 	set_aside TEXT,
 	UNIQUE (server_id, writer_start, pid, seq)
 );
 
 -- A span of time over which a source was heard: heartbeats and events
--- extend it while they come within twice the heartbeat interval.
+-- extend it while they come within twice the heartbeat interval.  closed:
+-- the span ended with the writer's clean close (the server was stopped),
+-- not with silence.
 CREATE TABLE heard (
 	id INTEGER PRIMARY KEY,
 	server_id TEXT NOT NULL,
 	first INTEGER NOT NULL,
 	last INTEGER NOT NULL,
-	interval INTEGER NOT NULL
+	interval INTEGER NOT NULL,
+	closed INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX heard_server ON heard (server_id, last);
-CREATE INDEX heard_last ON heard (last);
+CREATE INDEX heard_server ON heard (server_id, first);
 
 -- Events a hook could not write, as its loss records report them.
 CREATE TABLE loss (

@@ -18,7 +18,7 @@
 #define APPLY_LINE_MAX (64 * 1024)
 
 static const char usage_main[] =
-	"usage: attrib [--db PATH] COMMAND [ARGS]\n"
+	"usage: attrib [--socket PATH | --db PATH] COMMAND [ARGS]\n"
 	"\n"
 	"Who held an IP address at a moment, from Kea leases and RADIUS accounting.\n"
 	"\n"
@@ -30,7 +30,9 @@ static const char usage_main[] =
 	"  import KIND FILE...        import subscribers, static or kea-leases\n"
 	"\n"
 	"common options:\n"
-	"  --db PATH                  the store file (default: $ATTRIB_DB)\n"
+	"  --socket PATH              attribd's control socket (default: $ATTRIB_SOCKET,\n"
+	"                             else " CLI_SOCKET_DEFAULT ")\n"
+	"  --db PATH                  work on the store file instead (default: $ATTRIB_DB)\n"
 	"  --tz ZONE                  IANA zone for times given without one\n"
 	"  --json                     answer in JSON\n"
 	"  --stale-after SECONDS      open sessions unconfirmed this long are unconfirmed "
@@ -65,6 +67,7 @@ static const char usage_apply[] =
 
 enum opt_id {
 	OPT_DB = 1000,
+	OPT_SOCKET,
 	OPT_TZ,
 	OPT_JSON,
 	OPT_TOLERANCE,
@@ -78,6 +81,7 @@ enum opt_id {
 
 static const struct option options[] = {
 	{ "db", required_argument, NULL, OPT_DB },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "tz", required_argument, NULL, OPT_TZ },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "tolerance", required_argument, NULL, OPT_TOLERANCE },
@@ -167,30 +171,46 @@ static int parse_address(const char *s, struct attrib_prefix *a)
 	return 0;
 }
 
-static void print_candidate(const struct attrib_candidate *c)
+static const char *str_or(const json_t *o, const char *key, const char *dflt)
 {
-	char p[ATTRIB_ADDR_STRLEN], s[ATTRIB_TIME_STRLEN], e[ATTRIB_TIME_STRLEN];
+	const char *v = json_string_value(json_object_get(o, key));
 
-	printf("  %-20s %s .. %s%s%s%s\n", attrib_prefix_format(&c->prefix, p),
-	       attrib_time_format(c->start, s),
-	       c->end == INT64_MAX ? "(open)" : attrib_time_format(c->end, e),
-	       c->end_reason[0] ? " (" : "", c->end_reason, c->end_reason[0] ? ")" : "");
-	printf("  %-20s %s %s, %s %s, %s%s\n", "", attrib_source_name(c->source),
-	       c->server[0] ? c->server : "-", c->identity_kind, c->identity,
-	       c->confidence == ATTRIB_CONFIRMED ? "confirmed" : "unconfirmed",
-	       c->start_inferred ? ", start inferred" : "");
-	printf("  %-20s account: %s\n", "", c->account[0] ? c->account : "(unmapped)");
+	return v ? v : dflt;
 }
 
-static int print_answer(struct cli *c, const struct attrib_answer *a, bool history)
+static void print_candidate(const json_t *c)
 {
-	char abuf[ATTRIB_ADDR_STRLEN], tbuf[ATTRIB_TIME_STRLEN];
+	const json_t *id = json_object_get(c, "identity");
+	const char *reason = str_or(c, "end-reason", NULL);
+
+	printf("  %-20s %s .. %s%s%s%s\n", str_or(c, "prefix", "?"), str_or(c, "start", "?"),
+	       str_or(c, "end", "(open)"), reason ? " (" : "", reason ? reason : "",
+	       reason ? ")" : "");
+	/* Support staff's answers carry no identity and no server. */
+	if (id)
+		printf("  %-20s %s %s, %s %s, %s%s\n", "", str_or(c, "source", "?"),
+		       str_or(c, "server", "-"), str_or(id, "kind", "?"), str_or(id, "value", "?"),
+		       str_or(c, "confidence", "?"),
+		       json_is_true(json_object_get(c, "start-inferred")) ? ", start inferred" : "");
+	else
+		printf("  %-20s %s, %s\n", "", str_or(c, "source", "?"), str_or(c, "confidence", "?"));
+	printf("  %-20s account: %s\n", "", str_or(c, "account", "(unmapped)"));
+}
+
+/* Print an answer of lookup or history (the JSON attrib_answer_to_json()
+ * makes) and return the exit code its status gives. */
+static int print_answer(struct cli *c, const json_t *a, bool history)
+{
+	const char *status = str_or(a, "status", "?");
+	const json_t *cands = json_object_get(a, "candidates"), *cand;
+	json_int_t tol = json_integer_value(json_object_get(a, "tolerance"));
+	const char *coverage = str_or(a, "coverage", NULL);
+	size_t i, n = json_array_size(cands);
+	int code = (int)attrib_status_from(status);
 
 	if (c->json) {
-		json_t *o = attrib_answer_to_json(a);
-		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		char *text = json_dumps(a, JSON_COMPACT);
 
-		json_decref(o);
 		if (!text) {
 			fprintf(stderr, "attrib: out of memory\n");
 			return CLI_EXIT_SOFTWARE;
@@ -198,32 +218,51 @@ static int print_answer(struct cli *c, const struct attrib_answer *a, bool histo
 		puts(text);
 		free(text);
 	} else {
-		printf("%s %s %s", attrib_prefix_format(&a->addr, abuf), history ? "from" : "at",
-		       attrib_time_format(a->time, tbuf));
+		printf("%s %s %s", str_or(a, "address", "?"), history ? "from" : "at",
+		       str_or(a, "time", "?"));
 		if (history)
-			printf(" to %s: %zu binding%s", attrib_time_format(a->time_to, tbuf), a->n,
-			       a->n == 1 ? "" : "s");
+			printf(" to %s: %zu binding%s", str_or(a, "to", "?"), n, n == 1 ? "" : "s");
 		else
-			printf(": %s", attrib_status_name(a->status));
-		if (a->status == ATTRIB_STATUS_MATCH)
-			printf(", account %s", a->account);
-		if (a->tolerance)
-			printf(" (tolerance %llds)", (long long)(a->tolerance / 1000000));
+			printf(": %s", status);
+		if (json_object_get(a, "account"))
+			printf(", account %s", str_or(a, "account", "?"));
+		if (tol)
+			printf(" (tolerance %llds)", (long long)tol);
 		printf("\n");
-		for (size_t i = 0; i < a->n; i++)
-			print_candidate(&a->cand[i]);
+		if (coverage && strcmp(coverage, "complete") != 0)
+			printf("  coverage: %s%s%s\n", coverage,
+			       json_object_get(a, "coverage-note") ? ": " : "",
+			       str_or(a, "coverage-note", ""));
+		json_array_foreach(cands, i, cand)
+			print_candidate(cand);
 	}
 	if (fflush(stdout) != 0) {
 		perror("attrib: stdout");
 		return CLI_EXIT_IO;
 	}
-	return (int)a->status; /* the exit codes are the statuses, 0 to 4 */
+	return code < 0 ? CLI_EXIT_SOFTWARE : code; /* the exit codes are the statuses, 0 to 4 */
+}
+
+/* Send @p command with @p args and print its answer; @return the exit
+ * code (the status for a lookup, 0 for a history). */
+static int ask(struct cli *c, const char *command, json_t *args, bool history)
+{
+	json_t *resp = NULL, *answer;
+	int rc = args ? cli_call(c, command, args, &resp) : CLI_EXIT_SOFTWARE;
+
+	if (rc == 0 && (rc = cli_result(resp, &answer)) == 0) {
+		rc = print_answer(c, answer, history);
+		if (history && rc >= 0 && rc <= CLI_EXIT_OUTSIDE_RETENTION)
+			rc = 0; /* history succeeds whatever it found */
+	}
+	json_decref(resp);
+	json_decref(args);
+	return rc;
 }
 
 static int cmd_lookup(struct cli *c, const struct args *x, int argc, char **argv)
 {
-	struct attrib_store *st = NULL;
-	struct attrib_answer a;
+	char tbuf[ATTRIB_TIME_STRLEN];
 	struct attrib_prefix addr;
 	int64_t t, tol = 0;
 	int rc;
@@ -234,23 +273,15 @@ static int cmd_lookup(struct cli *c, const struct args *x, int argc, char **argv
 		return rc;
 	if (x->tolerance && (rc = parse_seconds("tolerance", x->tolerance, &tol)))
 		return rc;
-	if ((rc = cli_open_store(c, ATTRIB_STORE_READONLY, &st)))
-		return rc;
-	if (attrib_lookup(st, &c->policy, &addr, t, tol, &a) < 0) {
-		fprintf(stderr, "attrib: %s: lookup failed: %s\n", c->db, attrib_store_errmsg(st));
-		rc = CLI_EXIT_IO;
-	} else {
-		rc = print_answer(c, &a, false);
-	}
-	attrib_answer_free(&a);
-	attrib_store_close(st);
-	return rc;
+	return ask(c, "lookup",
+		   json_pack("{s:s, s:s, s:I}", "address", argv[1], "time",
+			     attrib_time_format(t, tbuf), "tolerance", (json_int_t)(tol / 1000000)),
+		   false);
 }
 
 static int cmd_history(struct cli *c, const struct args *x, int argc, char **argv)
 {
-	struct attrib_store *st = NULL;
-	struct attrib_answer a;
+	char fbuf[ATTRIB_TIME_STRLEN], tbuf[ATTRIB_TIME_STRLEN];
 	struct attrib_prefix addr;
 	int64_t from, to;
 	int rc;
@@ -262,19 +293,10 @@ static int cmd_history(struct cli *c, const struct args *x, int argc, char **arg
 		return rc;
 	if (to <= from)
 		return usage_error("%s", "--to must be after --from");
-	if ((rc = cli_open_store(c, ATTRIB_STORE_READONLY, &st)))
-		return rc;
-	if (attrib_history(st, &c->policy, &addr, from, to, &a) < 0) {
-		fprintf(stderr, "attrib: %s: history failed: %s\n", c->db, attrib_store_errmsg(st));
-		rc = CLI_EXIT_IO;
-	} else {
-		rc = print_answer(c, &a, true);
-		/* history succeeds whatever it found; only lookups exit with a status */
-		rc = rc == CLI_EXIT_IO || rc == CLI_EXIT_SOFTWARE ? rc : 0;
-	}
-	attrib_answer_free(&a);
-	attrib_store_close(st);
-	return rc;
+	return ask(c, "history",
+		   json_pack("{s:s, s:s, s:s}", "address", argv[1], "from",
+			     attrib_time_format(from, fbuf), "to", attrib_time_format(to, tbuf)),
+		   true);
 }
 
 /* Apply every line of @p f in the transaction the caller holds.
@@ -395,6 +417,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DB: c.db = optarg; break;
+		case OPT_SOCKET: c.socket = optarg; break;
 		case OPT_TZ: c.tz = optarg; break;
 		case OPT_JSON: c.json = true; break;
 		case OPT_TOLERANCE: x.tolerance = optarg; break;
@@ -428,12 +451,15 @@ int main(int argc, char **argv)
 		return x.help ? 0 : CLI_EXIT_USAGE;
 	}
 	if (strcmp(cmd, "lookup") == 0)
-		return cmd_lookup(&c, &x, argc, argv);
-	if (strcmp(cmd, "history") == 0)
-		return cmd_history(&c, &x, argc, argv);
-	if (strcmp(cmd, "apply") == 0)
-		return cmd_apply(&c, argc, argv);
-	if (strcmp(cmd, "import") == 0)
-		return cli_import(&c, argc, argv);
-	return usage_error("unknown command \"%s\"", cmd);
+		rc = cmd_lookup(&c, &x, argc, argv);
+	else if (strcmp(cmd, "history") == 0)
+		rc = cmd_history(&c, &x, argc, argv);
+	else if (strcmp(cmd, "apply") == 0)
+		rc = cmd_apply(&c, argc, argv);
+	else if (strcmp(cmd, "import") == 0)
+		rc = cli_import(&c, argc, argv);
+	else
+		rc = usage_error("unknown command \"%s\"", cmd);
+	attrib_store_close(c.store);
+	return rc;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "attrib/store.h"
 
 /* Exit codes, documented in attrib(1).  A lookup exits with its status. */
@@ -20,12 +22,18 @@ enum cli_exit {
 	CLI_EXIT_NOINPUT = 66,          /* an input file or the store is missing */
 	CLI_EXIT_SOFTWARE = 70,         /* internal error */
 	CLI_EXIT_IO = 74,               /* the store or a file could not be read or written */
+	CLI_EXIT_NOPERM = 77,           /* the caller lacks the role (EX_NOPERM) */
 };
+
+#define CLI_SOCKET_DEFAULT "/run/attrib/attribd.sock"
+#define CLI_MAX_LOOKUPS    100000 /* lookups in one in-process batch (--db) */
 
 /* Options every subcommand takes. */
 struct cli {
 	const char *prog;        /* "attrib" */
-	const char *db;          /* --db PATH, or $ATTRIB_DB */
+	const char *db;          /* --db PATH, or $ATTRIB_DB: work on the store file */
+	const char *socket;      /* --socket PATH: attribd's (beats --db and $ATTRIB_DB) */
+	struct attrib_store *store; /* opened by cli_call() with --db; closed by main() */
 	const char *tz;          /* --tz ZONE: the zone of times given without one */
 	bool json;               /* --json */
 	struct attrib_policy policy; /* --stale-after, --clock-skew (seconds) */
@@ -35,6 +43,22 @@ struct cli {
  * stderr and return the exit code to use (CLI_EXIT_NOINPUT, CLI_EXIT_IO...),
  * else 0. */
 int cli_open_store(struct cli *c, int flags, struct attrib_store **st);
+
+/* Run one control-channel command (attrib/command.h) and hand back the
+ * whole answer {"result", "text", "arguments"}: over attribd's socket
+ * (--socket, $ATTRIB_SOCKET, else CLI_SOCKET_DEFAULT), or with --db in this
+ * process on the store file, audited there.  @p args may be NULL; it is not
+ * consumed.  On a failure to get an answer at all, prints why and returns
+ * the exit code; else 0 and a new reference in @p response. */
+int cli_call(struct cli *c, const char *command, json_t *args, json_t **response);
+
+/* Check an answer's result: 0 for success or empty, with its "arguments"
+ * (borrowed) in @p args; else prints the answer's text and returns the exit
+ * code its error kind gives (CLI_EXIT_DATA, CLI_EXIT_NOPERM, CLI_EXIT_IO). */
+int cli_result(const json_t *response, json_t **args);
+
+/* The socket cli_call() would use. */
+const char *cli_socket_path(const struct cli *c);
 
 /* Parse a time argument with --tz; on failure print the reason naming
  * @p what (an option or argument name) and return CLI_EXIT_USAGE, else 0. */

@@ -10,18 +10,14 @@
 #include <uv.h>
 
 #include "attrib/audit.h"
+#include "attrib/command.h"
 #include "attrib/daemon/config.h"
 #include "attrib/daemon/server.h"
 #include "attrib/ingest.h"
 #include "attrib/store.h"
 
-/* Counts since start, for statistics-get. */
+/* Counts since start, for statistics-get (the commands' own are in cmd). */
 struct attribd_stats {
-	uint64_t results[4];     /* answers by result code */
-	uint64_t lookups;        /* single lookups, batched ones counted one by one */
-	uint64_t histories;
-	uint64_t audit_rows;
-	uint64_t audit_failures; /* audit transactions that failed */
 	uint64_t ingest_steps;
 	uint64_t ingest_failures;
 	uint64_t reloads;
@@ -32,7 +28,7 @@ struct attribd {
 	struct config *cfg;
 	struct attrib_store *st;
 	struct attrib_audit *audit;
-	bool in_audit;   /* an audit transaction is open (this loop turn) */
+	struct attrib_cmd_ctx cmd; /* its audit transaction opens and closes within a loop turn */
 	struct attrib_ingest *in;
 	struct server *srv;
 	uv_timer_t scan_timer, retention_timer, stop_timer;

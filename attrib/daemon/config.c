@@ -56,9 +56,11 @@ static int only_keys(struct loader *l, const char *path, json_t *obj, const char
 	return 0;
 }
 
+/* Paths name config keys we wrote: a cut one still points the way. */
 static void join(char *buf, const char *path, const char *key)
 {
-	snprintf(buf, PATH_MAX_TEXT, "%s.%s", path, key);
+	if (snprintf(buf, PATH_MAX_TEXT, "%s.%s", path, key) < 0)
+		buf[0] = '\0';
 }
 
 static int get_string(struct loader *l, const char *path, json_t *obj, const char *key,
@@ -136,32 +138,6 @@ static int resolve_id(struct loader *l, const char *path, json_t *v, bool group,
 	return fail(l, path, "no %s \"%s\" on this system", group ? "group" : "user", name);
 }
 
-static const char *const role_names[] = { "support", "abuse", "legal", "admin" };
-
-const char *config_role_name(unsigned role)
-{
-	for (unsigned i = 0; i < 4; i++)
-		if (role == 1u << i)
-			return role_names[i];
-	return "?";
-}
-
-char *config_roles_format(unsigned mask, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < 4; i++)
-		if (mask & (1u << i)) {
-			int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", role_names[i]);
-
-			if (w < 0 || (size_t)w >= len - n)
-				break;
-			n += (size_t)w;
-		}
-	return buf;
-}
-
 static int add_grant(struct config *cfg, bool is_group, unsigned id, unsigned role)
 {
 	struct config_grant *g;
@@ -193,9 +169,7 @@ static int load_role(struct loader *l, const char *path, json_t *o, struct confi
 	if ((rc = only_keys(l, path, o, keys)))
 		return rc;
 	name = json_object_get(o, "role");
-	for (unsigned i = 0; json_is_string(name) && i < 4; i++)
-		if (strcmp(json_string_value(name), role_names[i]) == 0)
-			role = 1u << i;
+	role = attrib_role_from(json_string_value(name));
 	if (!role)
 		return fail(l, path, "\"role\" must be one of support, abuse, legal, admin");
 	for (int k = 0; k < 2; k++) {
@@ -212,7 +186,8 @@ static int load_role(struct loader *l, const char *path, json_t *o, struct confi
 			char pi[PATH_MAX_TEXT];
 			unsigned id;
 
-			snprintf(pi, sizeof(pi), "%s[%zu]", p, i);
+			if (snprintf(pi, sizeof(pi), "%s[%zu]", p, i) < 0)
+				pi[0] = '\0';
 			if ((rc = resolve_id(l, pi, v, k == 1, &id)) ||
 			    (rc = add_grant(cfg, k == 1, id, role)))
 				return rc;

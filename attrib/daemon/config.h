@@ -9,17 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attrib/command.h"
 #include "attrib/store.h"
-
-/* The roles a peer can hold; a peer may hold several. */
-enum config_role {
-	ROLE_SUPPORT = 1 << 0,
-	ROLE_ABUSE = 1 << 1,
-	ROLE_LEGAL = 1 << 2,
-	ROLE_ADMIN = 1 << 3,
-};
-
-#define ROLE_ALL (ROLE_SUPPORT | ROLE_ABUSE | ROLE_LEGAL | ROLE_ADMIN)
 
 /* One grant: a uid or a gid (with is_group) holds @c roles. */
 struct config_grant {
@@ -64,9 +55,3 @@ void config_free(struct config *cfg);
  * supplementary groups @p gids (n of them).  0: none. */
 unsigned config_roles(const struct config *cfg, uid_t uid, gid_t gid, const gid_t *gids,
 		      size_t n);
-
-/** A role's name: "support", "abuse", "legal", "admin" (one bit). */
-const char *config_role_name(unsigned role);
-
-/** The names of the roles in @p mask, comma-separated, into @p buf. */
-char *config_roles_format(unsigned mask, char *buf, size_t len);

@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
- * The control channel's commands: requests in Kea's shape, the roles each
- * command needs, the answers, and the audit row each request leaves. */
+ * attribd's control channel: the socket's callbacks, the daemon's own
+ * commands, and the command context (attrib/command.h) they run in. */
 #pragma once
-
-#include <stddef.h>
 
 #include "attrib/daemon/attribd.h"
 #include "attrib/daemon/server.h"
 
-/* Kea's result codes. */
-enum control_result {
-	CONTROL_SUCCESS = 0,
-	CONTROL_ERROR = 1,
-	CONTROL_UNSUPPORTED = 2,
-	CONTROL_EMPTY = 3,
-};
+/** Fill d->cmd from the open store, audit and configuration. */
+void control_init(struct attribd *d);
 
 /** The server_ops that route the socket's lines to the commands, with the
  * struct attribd as their argument. */

@@ -1,0 +1,856 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ * Ingest: the journal files in one directory, applied to the store exactly
+ * once.  Every step is one transaction holding the events it applied, the
+ * new read position of each file it read, and what the writers said of
+ * themselves (heard spans, losses), so a crash before the commit leaves the
+ * store as it was and a crash after it leaves nothing to repeat.
+ *
+ * Files are known by the identity their header carries, not by name; they
+ * are read in name order, which for one writer is the order it wrote them,
+ * and a file is removed (or archived) only after the commit that applied
+ * its last record, and only once no writer holds it.  A writer's heartbeat
+ * carries how many events it has written in all; when that is more than
+ * reached us (a file deleted or cut short behind our back), the difference
+ * is recorded as a loss, so coverage says so. */
+#include "attrib/ingest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "attrib/journal.h"
+#include "attrib/store_int.h"
+#include "attrib/times.h"
+
+#define BATCH_DEFAULT       5000
+#define INTERVAL_DEFAULT_US (30 * ATTRIB_USEC) /* until a file's first heartbeat */
+#define SPANS_MAX           256                /* servers heard from, kept in memory */
+
+enum {
+	J_FIND,
+	J_ADD,
+	J_SET,
+	J_WRITER_EVENTS,
+	H_LAST,
+	H_ADD,
+	H_SET,
+	L_ADD,
+	I__COUNT
+};
+
+static const char *const ingest_sql[I__COUNT] = {
+	[J_FIND] = "SELECT id, position, records, events, missing, done, set_aside FROM journal "
+		   "WHERE server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND seq = ?4",
+	[J_ADD] = "INSERT INTO journal (server_id, writer_start, pid, seq, name, position) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[J_SET] = "UPDATE journal SET position = ?2, records = ?3, events = ?4, missing = ?5, "
+		  "done = ?6, set_aside = ?7, name = ?8 WHERE id = ?1",
+	[J_WRITER_EVENTS] = "SELECT coalesce(sum(events + missing), 0) FROM journal WHERE "
+			    "server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND id != ?4",
+	[H_LAST] = "SELECT id, first, last, interval, closed FROM heard WHERE server_id = ?1 "
+		   "ORDER BY first DESC LIMIT 1",
+	[H_ADD] = "INSERT INTO heard (server_id, first, last, interval, closed) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[H_SET] = "UPDATE heard SET last = ?2, interval = ?3, closed = ?4 WHERE id = ?1",
+	[L_ADD] = "INSERT INTO loss (server_id, first, last, lost, refused, error) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+};
+
+/* One journal file.  The committed_* fields are what the store holds; the
+ * others run ahead of them inside a step and fall back on rollback. */
+struct jfile {
+	char *name;
+	int64_t id; /* its journal row; 0 when it has none (an unreadable header) */
+	struct attrib_journal_reader *r;
+	struct attrib_journal_header hdr;
+	uint64_t pos, committed_pos;
+	int64_t records, events, missing;
+	int64_t committed_records, committed_events, committed_missing;
+	int64_t interval;  /* us: the writer's heartbeat interval */
+	bool done;         /* fully applied: sealed, or its writer gone and all read */
+	bool touched;      /* changed in this step */
+	bool seen;         /* found by the last scan */
+	char *set_aside;   /* why it is not read any more; NULL while it is */
+	bool aside_committed; /* the store has set_aside too */
+};
+
+/* What the store holds of a server's latest heard span, and where this
+ * step has taken it. */
+struct span {
+	char server[ATTRIB_JOURNAL_ID_MAX + 1];
+	int64_t id; /* 0: none yet */
+	int64_t first, last, interval;
+	bool closed, dirty;
+};
+
+struct attrib_ingest {
+	struct attrib_store *st;
+	const struct attrib_policy *pol;
+	char *dir, *archive;
+	size_t batch;
+	sqlite3_stmt *stmt[I__COUNT];
+	struct jfile **files;
+	size_t n_files;
+	struct span spans[SPANS_MAX];
+	size_t n_spans;
+	struct attrib_journal_record rec; /* large: kept here, not on the stack */
+	struct attrib_ingest_stats stats;
+	attrib_ingest_log_cb log;
+	void *log_arg;
+	char err[512];
+};
+
+static void say(struct attrib_ingest *in, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(struct attrib_ingest *in, int level, const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (level <= LOG_ERR)
+		snprintf(in->err, sizeof(in->err), "%s", msg);
+	if (in->log)
+		in->log(in->log_arg, level, msg);
+}
+
+static sqlite3_stmt *stmt(struct attrib_ingest *in, int id)
+{
+	sqlite3_stmt *s = in->stmt[id];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static void bind_writer(sqlite3_stmt *s, const struct attrib_journal_header *h)
+{
+	sqlite3_bind_text(s, 1, h->server_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, h->started);
+	sqlite3_bind_int64(s, 3, h->pid);
+}
+
+static char *path_of(const struct attrib_ingest *in, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", in->dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+/* Heard spans. */
+
+static struct span *span_get(struct attrib_ingest *in, const char *server)
+{
+	struct span *sp;
+	sqlite3_stmt *s;
+	int rc;
+
+	for (size_t i = 0; i < in->n_spans; i++)
+		if (strcmp(in->spans[i].server, server) == 0)
+			return &in->spans[i];
+	if (in->n_spans == SPANS_MAX) {
+		/* Written back at every commit, so the oldest entry can go. */
+		memmove(in->spans, in->spans + 1, (SPANS_MAX - 1) * sizeof(*in->spans));
+		in->n_spans--;
+	}
+	sp = &in->spans[in->n_spans];
+	*sp = (struct span){ 0 };
+	snprintf(sp->server, sizeof(sp->server), "%s", server);
+	s = stmt(in, H_LAST);
+	sqlite3_bind_text(s, 1, server, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		sp->id = sqlite3_column_int64(s, 0);
+		sp->first = sqlite3_column_int64(s, 1);
+		sp->last = sqlite3_column_int64(s, 2);
+		sp->interval = sqlite3_column_int64(s, 3);
+		sp->closed = sqlite3_column_int(s, 4) != 0;
+	} else if (rc != SQLITE_DONE) {
+		store_error(in->st, rc);
+		return NULL;
+	}
+	sqlite3_reset(s);
+	in->n_spans++;
+	return sp;
+}
+
+static int span_write(struct attrib_ingest *in, struct span *sp)
+{
+	sqlite3_stmt *s = stmt(in, sp->id ? H_SET : H_ADD);
+	int rc;
+
+	if (sp->id) {
+		sqlite3_bind_int64(s, 1, sp->id);
+		sqlite3_bind_int64(s, 2, sp->last);
+		sqlite3_bind_int64(s, 3, sp->interval);
+		sqlite3_bind_int(s, 4, sp->closed);
+	} else {
+		sqlite3_bind_text(s, 1, sp->server, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, sp->first);
+		sqlite3_bind_int64(s, 3, sp->last);
+		sqlite3_bind_int64(s, 4, sp->interval);
+		sqlite3_bind_int(s, 5, sp->closed);
+	}
+	rc = store_exec(in->st, s);
+	if (rc < 0)
+		return rc;
+	if (!sp->id)
+		sp->id = sqlite3_last_insert_rowid(in->st->db);
+	sp->dirty = false;
+	return 0;
+}
+
+/* @p server was heard at @p t (its own clock).  A span goes on while what
+ * is heard comes within twice the heartbeat interval of its end; a span a
+ * clean close ended is never extended.  Earlier times change nothing: an
+ * event may carry a time before the writer's last heartbeat. */
+static int heard(struct attrib_ingest *in, const char *server, int64_t t, int64_t interval,
+		 bool closing)
+{
+	struct span *sp = span_get(in, server);
+	int rc;
+
+	if (!sp)
+		return -EIO;
+	if (sp->id && !sp->closed && t <= sp->last + 2 * sp->interval) {
+		if (t > sp->last)
+			sp->last = t;
+	} else if (!sp->id || t > sp->last) {
+		/* A new span: write the old one back first if this step moved it. */
+		if (sp->dirty && (rc = span_write(in, sp)) < 0)
+			return rc;
+		*sp = (struct span){ .first = t, .last = t };
+		snprintf(sp->server, sizeof(sp->server), "%s", server);
+	} else {
+		return 0;
+	}
+	sp->interval = interval;
+	sp->closed = closing;
+	sp->dirty = true;
+	return 0;
+}
+
+static int spans_write(struct attrib_ingest *in)
+{
+	for (size_t i = 0; i < in->n_spans; i++) {
+		int rc = in->spans[i].dirty ? span_write(in, &in->spans[i]) : 0;
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int loss_add(struct attrib_ingest *in, const char *server, int64_t first, int64_t last,
+		    int64_t lost, int64_t refused, int error)
+{
+	sqlite3_stmt *s = stmt(in, L_ADD);
+
+	sqlite3_bind_text(s, 1, server, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, first);
+	sqlite3_bind_int64(s, 3, last);
+	sqlite3_bind_int64(s, 4, lost);
+	sqlite3_bind_int64(s, 5, refused);
+	if (error)
+		sqlite3_bind_int(s, 6, error);
+	in->stats.losses++;
+	return store_exec(in->st, s);
+}
+
+/* Files. */
+
+static void jfile_free(struct jfile *f)
+{
+	if (!f)
+		return;
+	attrib_journal_reader_close(f->r);
+	free(f->name);
+	free(f->set_aside);
+	free(f);
+}
+
+static void set_aside(struct attrib_ingest *in, struct jfile *f, const char *why)
+{
+	free(f->set_aside);
+	f->set_aside = strdup(why);
+	f->touched = true;
+	in->stats.journals_corrupt++;
+	say(in, LOG_ERR, "journal %s set aside, not applied from byte %llu on: %s", f->name,
+	    (unsigned long long)f->pos, why);
+}
+
+static int file_row_write(struct attrib_ingest *in, struct jfile *f)
+{
+	sqlite3_stmt *s = stmt(in, J_SET);
+
+	sqlite3_bind_int64(s, 1, f->id);
+	sqlite3_bind_int64(s, 2, (int64_t)f->pos);
+	sqlite3_bind_int64(s, 3, f->records);
+	sqlite3_bind_int64(s, 4, f->events);
+	sqlite3_bind_int64(s, 5, f->missing);
+	sqlite3_bind_int(s, 6, f->done);
+	if (f->set_aside)
+		sqlite3_bind_text(s, 7, f->set_aside, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, f->name, -1, SQLITE_STATIC);
+	return store_exec(in->st, s);
+}
+
+/* A file whose every record is in the store: remove it, or move it to the
+ * archive, unless a writer still holds it (it will be let go soon). */
+static void finish_file(struct attrib_ingest *in, struct jfile *f)
+{
+	char *from = path_of(in, f->name), *to = NULL;
+	int rc;
+
+	if (!from)
+		return;
+	if (attrib_journal_in_use(from) != 0)
+		goto out;
+	if (in->archive) {
+		if (asprintf(&to, "%s/%s", in->archive, f->name) < 0) {
+			to = NULL;
+			goto out;
+		}
+		rc = rename(from, to);
+	} else {
+		rc = unlink(from);
+	}
+	if (rc < 0 && errno != ENOENT)
+		say(in, LOG_WARNING, "journal %s applied but not %s: %s; check the permissions of %s",
+		    f->name, in->archive ? "archived" : "removed", strerror(errno),
+		    in->archive ? in->archive : in->dir);
+	else
+		in->stats.journals_done++;
+out:
+	free(from);
+	free(to);
+}
+
+/* Find or create the file's row and set the reader to its position. */
+static int file_attach(struct attrib_ingest *in, struct jfile *f)
+{
+	sqlite3_stmt *s = stmt(in, J_FIND);
+	int rc;
+
+	bind_writer(s, &f->hdr);
+	sqlite3_bind_int64(s, 4, f->hdr.seq);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		f->id = sqlite3_column_int64(s, 0);
+		f->pos = (uint64_t)sqlite3_column_int64(s, 1);
+		f->records = sqlite3_column_int64(s, 2);
+		f->events = sqlite3_column_int64(s, 3);
+		f->missing = sqlite3_column_int64(s, 4);
+		f->done = sqlite3_column_int(s, 5) != 0;
+		if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
+			f->set_aside = strdup((const char *)sqlite3_column_text(s, 6));
+			f->aside_committed = true;
+		}
+		sqlite3_reset(s);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		s = stmt(in, J_ADD);
+		bind_writer(s, &f->hdr);
+		sqlite3_bind_int64(s, 4, f->hdr.seq);
+		sqlite3_bind_text(s, 5, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, f->hdr.length);
+		rc = store_exec(in->st, s);
+		if (rc < 0)
+			return rc;
+		f->id = sqlite3_last_insert_rowid(in->st->db);
+		f->pos = f->hdr.length;
+	} else {
+		sqlite3_reset(s);
+		return store_error(in->st, rc);
+	}
+	f->committed_pos = f->pos;
+	f->committed_records = f->records;
+	f->committed_events = f->events;
+	f->committed_missing = f->missing;
+	if (f->done || f->set_aside)
+		return 0;
+	rc = attrib_journal_seek(f->r, f->pos);
+	if (rc == -EINVAL) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "the file is shorter than the %llu bytes already applied "
+					   "(truncated or replaced)", (unsigned long long)f->pos);
+		set_aside(in, f, why);
+		f->aside_committed = true; /* written in the caller's transaction */
+		return file_row_write(in, f);
+	}
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(struct jfile *const *)a)->name, (*(struct jfile *const *)b)->name);
+}
+
+static struct jfile *file_find(struct attrib_ingest *in, const char *name)
+{
+	for (size_t i = 0; i < in->n_files; i++)
+		if (strcmp(in->files[i]->name, name) == 0)
+			return in->files[i];
+	return NULL;
+}
+
+static bool is_journal_name(const char *name)
+{
+	size_t n = strlen(name), k = strlen(ATTRIB_JOURNAL_SUFFIX);
+
+	return name[0] != '.' && n > k && strcmp(name + n - k, ATTRIB_JOURNAL_SUFFIX) == 0;
+}
+
+/* A file the scan found for the first time.  @return 1 added, 0 not (yet)
+ * readable or already applied, or a negative errno. */
+static int file_add(struct attrib_ingest *in, const char *name)
+{
+	struct jfile *f = calloc(1, sizeof(*f)), **files;
+	char *path = path_of(in, name);
+	int rc;
+
+	if (!f || !path || !(f->name = strdup(name))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	f->interval = INTERVAL_DEFAULT_US;
+	f->seen = true;
+	rc = attrib_journal_reader_open(path, &f->r);
+	if (rc == -ENODATA || rc == -ENOENT) {
+		rc = 0; /* a header still being written, or gone again */
+		goto fail;
+	}
+	if (rc == -EBADMSG || rc == -EPROTONOSUPPORT) {
+		/* No identity to key a row on: kept in memory, reported by status. */
+		set_aside(in, f, rc == -EBADMSG ? "its header is damaged"
+						: "it needs a newer attribd (journal version)");
+		f->aside_committed = true; /* nothing in the store to undo */
+		f->touched = false;
+		goto add;
+	}
+	if (rc < 0)
+		goto fail;
+	f->hdr = *attrib_journal_reader_header(f->r);
+	rc = attrib_store_begin(in->st);
+	if (rc == 0)
+		rc = file_attach(in, f);
+	rc = rc < 0 ? (attrib_store_rollback(in->st), rc) : attrib_store_commit(in->st);
+	if (rc < 0)
+		goto fail;
+	if (f->done) {
+		/* Applied by an earlier run that stopped before removing it. */
+		finish_file(in, f);
+		rc = 0;
+		goto fail;
+	}
+add:
+	files = realloc(in->files, (in->n_files + 1) * sizeof(*files));
+	if (!files) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	in->files = files;
+	in->files[in->n_files++] = f;
+	free(path);
+	return 1;
+fail:
+	jfile_free(f);
+	free(path);
+	return rc;
+}
+
+int attrib_ingest_scan(struct attrib_ingest *in)
+{
+	DIR *d = opendir(in->dir);
+	struct dirent *de;
+	size_t keep = 0;
+	int rc = 0;
+
+	if (!d) {
+		rc = -errno;
+		say(in, LOG_ERR, "journal directory %s: %s", in->dir, strerror(errno));
+		return rc;
+	}
+	for (size_t i = 0; i < in->n_files; i++)
+		in->files[i]->seen = false;
+	while ((de = readdir(d)) != NULL && rc >= 0) {
+		struct jfile *f;
+
+		if (!is_journal_name(de->d_name))
+			continue;
+		f = file_find(in, de->d_name);
+		if (f)
+			f->seen = true;
+		else
+			rc = file_add(in, de->d_name);
+	}
+	closedir(d);
+	/* Forget files that went away; only an unfinished one is news. */
+	for (size_t i = 0; i < in->n_files; i++) {
+		struct jfile *f = in->files[i];
+
+		if (f->seen) {
+			in->files[keep++] = f;
+			continue;
+		}
+		if (!f->done && !f->set_aside)
+			say(in, LOG_WARNING, "journal %s vanished after %llu bytes were applied; "
+					     "the events after them are lost", f->name,
+			    (unsigned long long)f->pos);
+		jfile_free(f);
+	}
+	in->n_files = keep;
+	qsort(in->files, in->n_files, sizeof(*in->files), by_name);
+	return rc < 0 ? rc : 0;
+}
+
+/* Records. */
+
+/* A heartbeat or seal carries how many events the writer has written in
+ * all.  What has not reached the store by then, over all the writer's
+ * files, was lost on the way (a file removed or cut short). */
+static int check_counts(struct attrib_ingest *in, struct jfile *f, uint64_t written, int64_t t)
+{
+	sqlite3_stmt *s = stmt(in, J_WRITER_EVENTS);
+	int64_t reached, missing;
+	int rc;
+
+	bind_writer(s, &f->hdr);
+	sqlite3_bind_int64(s, 4, f->id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_error(in->st, rc);
+	}
+	reached = sqlite3_column_int64(s, 0) + f->events + f->missing;
+	sqlite3_reset(s);
+	missing = (int64_t)written - reached;
+	if (missing <= 0)
+		return 0;
+	f->missing += missing;
+	say(in, LOG_WARNING, "journal %s: writer %s (pid %u) wrote %llu events, %lld never reached "
+			     "attribd (a journal file removed or cut short?); recorded as lost",
+	    f->name, f->hdr.server_id, f->hdr.pid, (unsigned long long)written, (long long)missing);
+	return loss_add(in, f->hdr.server_id, t, t, missing, 0, 0);
+}
+
+static int64_t event_heard_time(const struct attrib_event *ev)
+{
+	return ev->type >= ATTRIB_EV_ACCT_START ? ev->arrival : ev->time;
+}
+
+static int apply_record(struct attrib_ingest *in, struct jfile *f)
+{
+	const struct attrib_journal_record *rec = &in->rec;
+	const char *server = f->hdr.server_id;
+	char why[200];
+	int64_t t;
+	int rc;
+
+	switch (rec->kind) {
+	case ATTRIB_JOURNAL_REC_EVENT:
+		f->events++;
+		t = event_heard_time(&rec->event);
+		if (attrib_event_validate(&rec->event, why, sizeof(why)) < 0) {
+			/* The hook wrote an event the rules cannot use: kept out,
+			 * named, and counted as lost for coverage. */
+			say(in, LOG_ERR, "journal %s, byte %llu: event refused: %s", f->name,
+			    (unsigned long long)rec->offset, why);
+			return loss_add(in, server, t, t, 1, 0, EINVAL);
+		}
+		rc = attrib_store_apply(in->st, in->pol, &rec->event);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			in->stats.events++;
+		else
+			in->stats.repeats++;
+		return heard(in, server, t, f->interval, false);
+	case ATTRIB_JOURNAL_REC_HEARTBEAT:
+		in->stats.heartbeats++;
+		if (rec->heartbeat.interval_ms)
+			f->interval = rec->heartbeat.interval_ms * 1000LL;
+		rc = heard(in, server, rec->heartbeat.time, f->interval, false);
+		if (rc == 0)
+			rc = check_counts(in, f, rec->heartbeat.counts.events, rec->heartbeat.time);
+		return rc;
+	case ATTRIB_JOURNAL_REC_LOSS:
+		rc = loss_add(in, server, rec->loss.first, rec->loss.last, (int64_t)rec->loss.lost,
+			      (int64_t)rec->loss.refused, rec->loss.error);
+		return rc < 0 ? rc : heard(in, server, rec->loss.last, f->interval, false);
+	case ATTRIB_JOURNAL_REC_SEAL:
+		rc = heard(in, server, rec->seal.time, f->interval,
+			   rec->seal.reason == ATTRIB_JOURNAL_CLOSED);
+		if (rc == 0)
+			rc = check_counts(in, f, rec->seal.counts.events, rec->seal.time);
+		return rc;
+	}
+	return 0;
+}
+
+/* The writer is gone: what the file holds now is all it will hold. */
+static int writer_gone(struct attrib_ingest *in, struct jfile *f)
+{
+	char *path = path_of(in, f->name);
+	int rc;
+
+	if (!path)
+		return -ENOMEM;
+	rc = attrib_journal_in_use(path);
+	free(path);
+	return rc == 0 || rc == -ENOENT;
+}
+
+/* Read and apply records of @p f until the batch is full or the file has
+ * nothing more for now.  @return records applied, or a negative errno. */
+static int64_t read_file(struct attrib_ingest *in, struct jfile *f, size_t room)
+{
+	int64_t n = 0;
+	bool rechecked = false;
+
+	while ((size_t)n < room) {
+		int st = attrib_journal_next(f->r, &in->rec), rc;
+
+		if (st < 0)
+			return st;
+		switch (st) {
+		case ATTRIB_JOURNAL_OK:
+			rc = apply_record(in, f);
+			if (rc < 0)
+				return rc;
+			f->pos = in->rec.next;
+			f->records++;
+			f->touched = true;
+			n++;
+			break;
+		case ATTRIB_JOURNAL_DONE:
+			f->done = f->touched = true;
+			return n;
+		case ATTRIB_JOURNAL_END:
+		case ATTRIB_JOURNAL_TORN:
+			/* Whether its writer is gone is asked after reaching the
+			 * end, then the end is read once more: a writer that
+			 * appended and died between the two is not missed. */
+			rc = writer_gone(in, f);
+			if (rc < 0)
+				return rc;
+			if (!rc)
+				return n;
+			if (!rechecked) {
+				rechecked = true;
+				continue;
+			}
+			if (st == ATTRIB_JOURNAL_TORN) {
+				struct span *sp = span_get(in, f->hdr.server_id);
+				int64_t t = sp ? sp->last : f->hdr.created;
+
+				say(in, LOG_WARNING, "journal %s ends in part of a record (%s) "
+						     "left by a writer that died; not applied, "
+						     "counted as one event lost", f->name,
+				    attrib_journal_reader_error(f->r));
+				rc = loss_add(in, f->hdr.server_id, t, t, 1, 0, EPIPE);
+				if (rc < 0)
+					return rc;
+			}
+			f->done = f->touched = true;
+			return n;
+		case ATTRIB_JOURNAL_CORRUPT:
+			set_aside(in, f, attrib_journal_reader_error(f->r));
+			return n;
+		}
+	}
+	return n;
+}
+
+static void step_rollback(struct attrib_ingest *in)
+{
+	attrib_store_rollback(in->st);
+	in->n_spans = 0; /* reread from the store */
+	for (size_t i = 0; i < in->n_files; i++) {
+		struct jfile *f = in->files[i];
+
+		if (!f->touched)
+			continue;
+		f->pos = f->committed_pos;
+		f->records = f->committed_records;
+		f->events = f->committed_events;
+		f->missing = f->committed_missing;
+		f->done = false;
+		f->touched = false;
+		if (f->set_aside && !f->aside_committed) {
+			free(f->set_aside);
+			f->set_aside = NULL;
+		}
+		if (f->r && attrib_journal_seek(f->r, f->pos) < 0)
+			say(in, LOG_ERR, "journal %s: cannot go back to byte %llu after a failed "
+					 "step", f->name, (unsigned long long)f->pos);
+	}
+}
+
+int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
+{
+	size_t total = 0;
+	bool more = false;
+	int64_t rc = 0;
+
+	*applied = 0;
+	rc = attrib_store_begin(in->st);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0; i < in->n_files && total < in->batch; i++) {
+		struct jfile *f = in->files[i];
+
+		if (f->done || f->set_aside || !f->r)
+			continue;
+		rc = read_file(in, f, in->batch - total);
+		if (rc < 0)
+			goto fail;
+		total += (size_t)rc;
+	}
+	for (size_t i = 0; i < in->n_files && rc >= 0; i++)
+		if (in->files[i]->touched && in->files[i]->id)
+			rc = file_row_write(in, in->files[i]);
+	if (rc >= 0)
+		rc = spans_write(in);
+	if (rc < 0)
+		goto fail;
+	rc = attrib_store_commit(in->st);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0; i < in->n_files; i++) {
+		struct jfile *f = in->files[i];
+
+		if (f->touched) {
+			f->committed_pos = f->pos;
+			f->committed_records = f->records;
+			f->committed_events = f->events;
+			f->committed_missing = f->missing;
+			f->aside_committed = f->set_aside != NULL;
+			f->touched = false;
+		}
+		if (f->done)
+			finish_file(in, f);
+		else if (!f->set_aside && total >= in->batch)
+			more = true;
+	}
+	*applied = total;
+	return more ? 1 : 0;
+fail:
+	say(in, LOG_ERR, "ingest step failed, nothing of it kept: %s",
+	    rc == -ENOSPC ? "the disk is full" : attrib_store_errmsg(in->st));
+	step_rollback(in);
+	return (int)rc;
+}
+
+int attrib_ingest_open(struct attrib_store *st, const struct attrib_policy *pol,
+		       const struct attrib_ingest_config *cfg, struct attrib_ingest **out)
+{
+	struct attrib_ingest *in = calloc(1, sizeof(*in));
+	struct stat sb;
+	int rc = 0;
+
+	*out = NULL;
+	if (!in)
+		return -ENOMEM;
+	in->st = st;
+	in->pol = pol;
+	in->batch = cfg->batch_events ? cfg->batch_events : BATCH_DEFAULT;
+	in->dir = strdup(cfg->journal_dir);
+	in->archive = cfg->archive_dir ? strdup(cfg->archive_dir) : NULL;
+	if (!in->dir || (cfg->archive_dir && !in->archive)) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (stat(in->dir, &sb) < 0 || (in->archive && stat(in->archive, &sb) < 0)) {
+		rc = -errno;
+		goto fail;
+	}
+	for (int i = 0; i < I__COUNT; i++) {
+		int r = sqlite3_prepare_v3(st->db, ingest_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					   &in->stmt[i], NULL);
+
+		if (r != SQLITE_OK) {
+			rc = store_error(st, r);
+			goto fail;
+		}
+	}
+	*out = in;
+	return 0;
+fail:
+	attrib_ingest_close(in);
+	return rc;
+}
+
+json_t *attrib_ingest_status(struct attrib_ingest *in)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < in->n_files; i++) {
+		struct jfile *f = in->files[i];
+		char *path = path_of(in, f->name), started[ATTRIB_TIME_STRLEN];
+		struct stat sb;
+		json_int_t size = -1;
+		json_t *o;
+
+		if (path && stat(path, &sb) == 0)
+			size = sb.st_size;
+		free(path);
+		o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b}", "file", f->name, "server-id",
+			      f->hdr.server_id, "position", (json_int_t)f->pos, "size", size, "lag",
+			      size >= 0 && (uint64_t)size > f->pos ? size - (json_int_t)f->pos : 0,
+			      "records", (json_int_t)f->records, "done", f->done);
+		if (o && f->r)
+			json_object_set_new(o, "writer-started",
+					    json_string(attrib_time_format(f->hdr.started, started)));
+		if (o && f->set_aside)
+			json_object_set_new(o, "set-aside", json_string(f->set_aside));
+		if (!o || json_array_append_new(list, o) < 0) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+void attrib_ingest_stats(struct attrib_ingest *in, struct attrib_ingest_stats *out)
+{
+	*out = in->stats;
+}
+
+const char *attrib_ingest_error(struct attrib_ingest *in)
+{
+	return in->err;
+}
+
+void attrib_ingest_set_log(struct attrib_ingest *in, attrib_ingest_log_cb cb, void *arg)
+{
+	in->log = cb;
+	in->log_arg = arg;
+}
+
+void attrib_ingest_close(struct attrib_ingest *in)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->n_files; i++)
+		jfile_free(in->files[i]);
+	free(in->files);
+	for (int i = 0; i < I__COUNT; i++)
+		sqlite3_finalize(in->stmt[i]);
+	free(in->dir);
+	free(in->archive);
+	free(in);
+}
