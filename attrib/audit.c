@@ -8,6 +8,9 @@
 #include "attrib/audit.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +18,7 @@
 
 #include "attrib/require.h"
 #include "attrib/store_int.h"
+#include "attrib/times.h"
 
 enum { A_LAST, A_ADD, A_COUNT };
 
@@ -24,9 +28,17 @@ static const char *const audit_sql[A_COUNT] = {
 		  "status, chain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
 
-#define VERIFY_SQL                                                                                 \
-	"SELECT id, time, uid, gid, pid, role, command, arguments, result, status, chain FROM "     \
-	"audit ORDER BY id"
+#define AUDIT_COLUMNS "id, time, uid, gid, pid, role, command, arguments, result, status, chain"
+#define VERIFY_SQL    "SELECT " AUDIT_COLUMNS " FROM audit ORDER BY id"
+#define VERIFY_SQL_AFTER "SELECT " AUDIT_COLUMNS " FROM audit WHERE id > ?1 ORDER BY id"
+
+/* Newest first so that a limit keeps the latest; the caller reverses.  A
+ * case is the request's "case" argument; arguments an edit left unreadable
+ * belong to no case rather than failing the listing. */
+#define LIST_SQL                                                                                   \
+	"SELECT " AUDIT_COLUMNS " FROM audit WHERE time >= ?2 AND time < ?3 AND (?1 IS NULL OR "   \
+	"(json_valid(arguments) AND json_extract(arguments, '$.case') = ?1)) ORDER BY id DESC "    \
+	"LIMIT ?4"
 
 struct attrib_audit {
 	struct attrib_store *st;
@@ -209,43 +221,342 @@ static int64_t col_opt_int(sqlite3_stmt *s, int i)
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, i);
 }
 
-int attrib_audit_verify(struct attrib_store *st, int64_t *bad_id)
+/* The fields of a row of VERIFY_SQL (or of LIST_SQL: the same columns). */
+static void row_entry(sqlite3_stmt *s, struct attrib_audit_entry *e)
+{
+	*e = (struct attrib_audit_entry){
+		.time = sqlite3_column_int64(s, 1),
+		.uid = col_opt_int(s, 2),
+		.gid = col_opt_int(s, 3),
+		.pid = col_opt_int(s, 4),
+		.role = col_text(s, 5),
+		.command = col_text(s, 6),
+		.arguments = col_text(s, 7),
+		.result = sqlite3_column_int(s, 8),
+		.status = col_text(s, 9),
+	};
+}
+
+/* Whether column @p i holds the chain value @p chain. */
+static bool chain_is(sqlite3_stmt *s, int i, const uint8_t chain[ATTRIB_SHA256_LEN])
+{
+	const void *stored = sqlite3_column_blob(s, i);
+
+	return stored && sqlite3_column_bytes(s, i) == ATTRIB_SHA256_LEN &&
+	       memcmp(stored, chain, ATTRIB_SHA256_LEN) == 0;
+}
+
+static const char *const finding_names[] = {
+	[ATTRIB_AUDIT_INTACT] = "intact",
+	[ATTRIB_AUDIT_ALTERED] = "altered",
+	[ATTRIB_AUDIT_REORDERED] = "reordered",
+	[ATTRIB_AUDIT_DELETED] = "deleted",
+	[ATTRIB_AUDIT_TRUNCATED] = "truncated",
+	[ATTRIB_AUDIT_ANCHOR] = "anchor",
+	[ATTRIB_AUDIT_EXTERNAL] = "external",
+};
+
+const char *attrib_audit_finding_name(enum attrib_audit_finding f)
+{
+	return f <= ATTRIB_AUDIT_EXTERNAL ? finding_names[f] : "?";
+}
+
+static void found(struct attrib_audit_report *out, enum attrib_audit_finding f, int64_t bad,
+		  int64_t other, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void found(struct attrib_audit_report *out, enum attrib_audit_finding f, int64_t bad,
+		  int64_t other, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->finding = f;
+	out->bad_id = bad;
+	out->other_id = other;
+	va_start(ap, fmt);
+	vsnprintf(out->text, sizeof(out->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Entry @p id broke the chain that held up to @p prev.  A reordering leaves
+ * what belongs at @p id intact somewhere later: find it, else the entry was
+ * altered.  @return 0 or a negative errno. */
+static int explain_break(struct attrib_store *st, const uint8_t prev[ATTRIB_SHA256_LEN],
+			 int64_t id, struct attrib_audit_report *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, VERIFY_SQL_AFTER, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_error(st, rc);
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct attrib_audit_entry e;
+		uint8_t chain[ATTRIB_SHA256_LEN];
+
+		row_entry(s, &e);
+		chain_of(prev, id, &e, chain);
+		if (chain_is(s, 10, chain)) {
+			int64_t at = sqlite3_column_int64(s, 0);
+
+			found(out, ATTRIB_AUDIT_REORDERED, id, at,
+			      "entries reordered: what was entry %lld is now at %lld",
+			      (long long)id, (long long)at);
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, rc);
+	if (rc == SQLITE_DONE)
+		found(out, ATTRIB_AUDIT_ALTERED, id, 0,
+		      "entry %lld was altered: its chain value does not follow from it and the "
+		      "entry before", (long long)id);
+	return 0;
+}
+
+/* Walk the chain from entry 1; stop at the first break. */
+static int check_chain(struct attrib_store *st, const struct attrib_audit_anchor *kept,
+		       struct attrib_audit_report *out, bool *kept_seen)
 {
 	uint8_t chain[ATTRIB_SHA256_LEN] = { 0 };
 	sqlite3_stmt *s;
 	int rc;
 
-	*bad_id = 0;
 	rc = sqlite3_prepare_v2(st->db, VERIFY_SQL, -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(st, rc);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct attrib_audit_entry e = {
-			.time = sqlite3_column_int64(s, 1),
-			.uid = col_opt_int(s, 2),
-			.gid = col_opt_int(s, 3),
-			.pid = col_opt_int(s, 4),
-			.role = col_text(s, 5),
-			.command = col_text(s, 6),
-			.arguments = col_text(s, 7),
-			.result = sqlite3_column_int(s, 8),
-			.status = col_text(s, 9),
-		};
+		struct attrib_audit_entry e;
 		int64_t id = sqlite3_column_int64(s, 0);
-		const void *stored = sqlite3_column_blob(s, 10);
+		uint8_t next[ATTRIB_SHA256_LEN];
 
-		chain_of(chain, id, &e, chain);
-		if (!stored || sqlite3_column_bytes(s, 10) != ATTRIB_SHA256_LEN ||
-		    memcmp(stored, chain, ATTRIB_SHA256_LEN) != 0) {
-			*bad_id = id;
-			rc = SQLITE_DONE;
+		if (id != out->head.id + 1) {
+			found(out, ATTRIB_AUDIT_DELETED, out->head.id + 1, id - 1,
+			      id - 1 > out->head.id + 1 ? "entries %lld to %lld were deleted"
+							: "entry %lld was deleted",
+			      (long long)(out->head.id + 1), (long long)(id - 1));
+			break;
+		}
+		row_entry(s, &e);
+		chain_of(chain, id, &e, next);
+		if (!chain_is(s, 10, next)) {
+			rc = explain_break(st, chain, id, out);
+			break;
+		}
+		memcpy(chain, next, sizeof(chain));
+		out->entries++;
+		out->head.id = id;
+		memcpy(out->head.chain, chain, sizeof(chain));
+		if (kept && id == kept->id) {
+			*kept_seen = true;
+			if (memcmp(chain, kept->chain, sizeof(chain)) != 0) {
+				found(out, ATTRIB_AUDIT_EXTERNAL, id, 0,
+				      "entry %lld differs from the anchor kept outside the store: "
+				      "the chain up to it was rewritten", (long long)id);
+				break;
+			}
+		}
+	}
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_error(st, rc);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Compare the end of an intact chain with the store's anchor. */
+static int check_anchor(struct attrib_store *st, struct attrib_audit_report *out)
+{
+	int64_t last = out->head.id;
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT entries, last_id, chain FROM audit_anchor "
+					"WHERE id = 1", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_error(st, rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		found(out, ATTRIB_AUDIT_ANCHOR, last + 1, 0, "the audit anchor is missing: entries "
+			    "may have been deleted from the end");
+		rc = 0;
+	} else if (rc == SQLITE_ROW) {
+		int64_t entries = sqlite3_column_int64(s, 0), alast = sqlite3_column_int64(s, 1);
+		bool same = last == 0 ? sqlite3_column_type(s, 2) == SQLITE_NULL
+				      : chain_is(s, 2, out->head.chain);
+
+		if (alast > last)
+			found(out, ATTRIB_AUDIT_TRUNCATED, last + 1, alast,
+			      alast > last + 1 ? "entries %lld to %lld were deleted from the end"
+					       : "entry %lld was deleted from the end",
+			      (long long)(last + 1), (long long)alast);
+		else if (alast < last)
+			found(out, ATTRIB_AUDIT_ANCHOR, alast + 1, last,
+			      "entries after %lld are not in the audit anchor: added around it",
+			      (long long)alast);
+		else if (!same || entries != last)
+			found(out, ATTRIB_AUDIT_ANCHOR, last, 0,
+			      "entry %lld or the audit anchor was changed: they disagree",
+			      (long long)last);
+		rc = 0;
+	} else {
+		rc = store_error(st, rc);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int attrib_audit_check(struct attrib_store *st, const struct attrib_audit_anchor *kept,
+		       struct attrib_audit_report *out)
+{
+	bool kept_seen = false;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = check_chain(st, kept, out, &kept_seen);
+	if (rc == 0 && out->finding == ATTRIB_AUDIT_INTACT)
+		rc = check_anchor(st, out);
+	if (rc == 0 && out->finding == ATTRIB_AUDIT_INTACT && kept && !kept_seen)
+		found(out, ATTRIB_AUDIT_TRUNCATED, out->head.id + 1, kept->id,
+		      "entries %lld to %lld were deleted: the anchor kept outside the store names "
+		      "entry %lld", (long long)(out->head.id + 1), (long long)kept->id,
+		      (long long)kept->id);
+	if (rc < 0)
+		return rc;
+	if (out->finding == ATTRIB_AUDIT_INTACT) {
+		snprintf(out->text, sizeof(out->text), "the audit holds: %lld entries",
+			 (long long)out->entries);
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+int attrib_audit_verify(struct attrib_store *st, int64_t *bad_id)
+{
+	struct attrib_audit_report r;
+	int rc = attrib_audit_check(st, NULL, &r);
+
+	*bad_id = rc == -EBADMSG ? r.bad_id : 0;
+	return rc;
+}
+
+char *attrib_hex(const uint8_t *bytes, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * len] = '\0';
+	return out;
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int attrib_unhex(const char *text, uint8_t *out, size_t len)
+{
+	if (strlen(text) != 2 * len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static json_t *opt_int_json(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? json_null()
+							 : json_integer(sqlite3_column_int64(s, i));
+}
+
+static json_t *opt_text_json(sqlite3_stmt *s, int i)
+{
+	const char *t = col_text(s, i);
+
+	return t ? json_string(t) : json_null();
+}
+
+/* The arguments as the JSON they were written as; as text if an edit left
+ * them unreadable (the chain shows that edit; the listing still shows it). */
+static json_t *arguments_json(sqlite3_stmt *s, int i)
+{
+	const char *t = col_text(s, i);
+	json_t *o;
+
+	if (!t)
+		return json_null();
+	o = json_loads(t, 0, NULL);
+	return o ? o : json_string(t);
+}
+
+static json_t *entry_json(sqlite3_stmt *s)
+{
+	char tbuf[ATTRIB_TIME_STRLEN], hex[2 * ATTRIB_SHA256_LEN + 1] = "";
+	const void *chain = sqlite3_column_blob(s, 10);
+
+	if (chain && sqlite3_column_bytes(s, 10) == ATTRIB_SHA256_LEN)
+		attrib_hex(chain, ATTRIB_SHA256_LEN, hex);
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:s}",
+			 "id", (json_int_t)sqlite3_column_int64(s, 0),
+			 "time", attrib_time_format(sqlite3_column_int64(s, 1), tbuf),
+			 "uid", opt_int_json(s, 2), "gid", opt_int_json(s, 3),
+			 "pid", opt_int_json(s, 4), "role", opt_text_json(s, 5),
+			 "command", opt_text_json(s, 6), "arguments", arguments_json(s, 7),
+			 "result", sqlite3_column_int(s, 8), "status", opt_text_json(s, 9),
+			 "chain", hex);
+}
+
+int attrib_audit_list(struct attrib_store *st, const struct attrib_audit_filter *f,
+		      json_t **out)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if (!list)
+		return -ENOMEM;
+	rc = sqlite3_prepare_v2(st->db, LIST_SQL, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		json_decref(list);
+		return store_error(st, rc);
+	}
+	if (f->case_ref)
+		sqlite3_bind_text(s, 1, f->case_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, f->from);
+	sqlite3_bind_int64(s, 3, f->to);
+	sqlite3_bind_int64(s, 4, f->limit > 0 ? f->limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *e = entry_json(s);
+
+		if (!e || json_array_insert_new(list, 0, e) < 0) {
+			rc = SQLITE_NOMEM;
 			break;
 		}
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, rc);
-	return *bad_id ? -EBADMSG : 0;
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return rc == SQLITE_NOMEM ? -ENOMEM : store_error(st, rc);
+	}
+	*out = list;
+	return 0;
 }
 
 void attrib_audit_close(struct attrib_audit *a)
