@@ -28,6 +28,8 @@ static const char usage_main[] =
 	"                             every binding of ADDRESS over a range\n"
 	"  apply FILE|-               apply events, one JSON object per line\n"
 	"  import KIND FILE...        import subscribers, static or kea-leases\n"
+	"  report FILE...|-           abuse reports in: whose account each event was\n"
+	"  cases ACCOUNT              the abuse reports recorded against an account\n"
 	"\n"
 	"common options:\n"
 	"  --socket PATH              attribd's control socket (default: $ATTRIB_SOCKET,\n"
@@ -77,6 +79,10 @@ enum opt_id {
 	OPT_SKEW,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_DRAFTS,
+	OPT_TEMPLATES,
+	OPT_TIME,
+	OPT_NOTE,
 };
 
 static const struct option options[] = {
@@ -91,6 +97,10 @@ static const struct option options[] = {
 	{ "clock-skew", required_argument, NULL, OPT_SKEW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "drafts", required_argument, NULL, OPT_DRAFTS },
+	{ "templates", required_argument, NULL, OPT_TEMPLATES },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "note", required_argument, NULL, OPT_NOTE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -402,6 +412,12 @@ static const char *help_for(const char *cmd)
 		return usage_apply;
 	if (strcmp(cmd, "import") == 0)
 		return cli_import_usage;
+#ifdef ATTRIB_REPORT
+	if (strcmp(cmd, "report") == 0)
+		return cli_report_usage;
+	if (strcmp(cmd, "cases") == 0)
+		return cli_cases_usage;
+#endif
 	return NULL;
 }
 
@@ -420,7 +436,11 @@ int main(int argc, char **argv)
 		case OPT_SOCKET: c.socket = optarg; break;
 		case OPT_TZ: c.tz = optarg; break;
 		case OPT_JSON: c.json = true; break;
-		case OPT_TOLERANCE: x.tolerance = optarg; break;
+		case OPT_TOLERANCE: x.tolerance = c.tolerance = optarg; break;
+		case OPT_DRAFTS: c.drafts = optarg; break;
+		case OPT_TEMPLATES: c.templates = optarg; break;
+		case OPT_TIME: c.at = optarg; break;
+		case OPT_NOTE: c.note = optarg; break;
 		case OPT_FROM: x.from = optarg; break;
 		case OPT_TO: x.to = optarg; break;
 		case OPT_HELP: x.help = true; break;
@@ -458,6 +478,12 @@ int main(int argc, char **argv)
 		rc = cmd_apply(&c, argc, argv);
 	else if (strcmp(cmd, "import") == 0)
 		rc = cli_import(&c, argc, argv);
+#ifdef ATTRIB_REPORT
+	else if (strcmp(cmd, "report") == 0)
+		rc = cli_report(&c, argc, argv);
+	else if (strcmp(cmd, "cases") == 0)
+		rc = cli_cases(&c, argc, argv);
+#endif
 	else
 		rc = usage_error("unknown command \"%s\"", cmd);
 	attrib_store_close(c.store);

@@ -37,6 +37,12 @@ struct cli {
 	const char *tz;          /* --tz ZONE: the zone of times given without one */
 	bool json;               /* --json */
 	struct attrib_policy policy; /* --stale-after, --clock-skew (seconds) */
+	/* attrib report and cases (cli_report.c) */
+	const char *tolerance;   /* --tolerance SECONDS */
+	const char *drafts;      /* --drafts DIR */
+	const char *templates;   /* --templates DIR */
+	const char *at;          /* --time TIME (cases warn) */
+	const char *note;        /* --note TEXT (cases warn) */
 };
 
 /* Open the store named by --db; on failure print "attrib: PATH: reason" to
@@ -72,3 +78,10 @@ int cli_import(struct cli *c, int argc, char **argv);
 
 /* The text `attrib import --help` prints. */
 extern const char cli_import_usage[];
+
+/* `attrib report FILE...` and `attrib cases ...` (cli_report.c), built when
+ * the report feature is: argv as for cli_import. */
+int cli_report(struct cli *c, int argc, char **argv);
+int cli_cases(struct cli *c, int argc, char **argv);
+extern const char cli_report_usage[];
+extern const char cli_cases_usage[];
