@@ -396,6 +396,11 @@ static int check_anchor(struct attrib_store *st, struct attrib_audit_report *out
 			found(out, ATTRIB_AUDIT_ANCHOR, alast + 1, last,
 			      "entries after %lld are not in the audit anchor: added around it",
 			      (long long)alast);
+		else if (entries > last)
+			found(out, ATTRIB_AUDIT_ANCHOR, last, 0,
+			      "the audit anchor counts %lld entries, the chain %lld: entries were "
+			      "deleted from the end before entry %lld was added",
+			      (long long)entries, (long long)last, (long long)last);
 		else if (!same || entries != last)
 			found(out, ATTRIB_AUDIT_ANCHOR, last, 0,
 			      "entry %lld or the audit anchor was changed: they disagree",
@@ -420,9 +425,8 @@ int attrib_audit_check(struct attrib_store *st, const struct attrib_audit_anchor
 		rc = check_anchor(st, out);
 	if (rc == 0 && out->finding == ATTRIB_AUDIT_INTACT && kept && !kept_seen)
 		found(out, ATTRIB_AUDIT_TRUNCATED, out->head.id + 1, kept->id,
-		      "entries %lld to %lld were deleted: the anchor kept outside the store names "
-		      "entry %lld", (long long)(out->head.id + 1), (long long)kept->id,
-		      (long long)kept->id);
+		      "entries from %lld were deleted: the anchor kept outside the store names "
+		      "entry %lld", (long long)(out->head.id + 1), (long long)kept->id);
 	if (rc < 0)
 		return rc;
 	if (out->finding == ATTRIB_AUDIT_INTACT) {

@@ -6,6 +6,9 @@
  * Who may do what (attribd(8) documents the same table):
  *   version-get, list-commands            every role
  *   lookup, history                       support (account only), abuse, legal
+ *   export, hold-add/list/release         legal (command_legal.c)
+ *   audit-show, audit-verify              legal, admin (command_legal.c)
+ *   purge                                 admin (command_legal.c)
  * The caller's own commands (attribd: status, statistics-get, config-reload,
  * shutdown) come in through ctx->extra. */
 #include "attrib/command.h"
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib/command_legal.h"
 #include "attrib/lookup.h"
 #include "attrib/times.h"
 
@@ -365,9 +369,16 @@ static void cmd_list(struct attrib_request *r)
 
 /* Kept in name order: list-commands answers in this order. */
 static const struct attrib_command commands[] = {
+	{ "audit-show", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_show },
+	{ "audit-verify", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_verify },
+	{ "export", ATTRIB_ROLE_LEGAL, attrib_cmd_export },
 	{ "history", ATTRIB_ROLE_READERS, cmd_history },
+	{ "hold-add", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_add },
+	{ "hold-list", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_list },
+	{ "hold-release", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_release },
 	{ "list-commands", ATTRIB_ROLE_ALL, cmd_list },
 	{ "lookup", ATTRIB_ROLE_READERS, cmd_lookup },
+	{ "purge", ATTRIB_ROLE_ADMIN, attrib_cmd_purge },
 	{ "version-get", ATTRIB_ROLE_ALL, cmd_version },
 };
 

@@ -68,6 +68,7 @@ struct attrib_cmd_ctx {
 	const struct attrib_policy *pol;
 	struct attrib_audit *audit;
 	unsigned max_lookups;  /* lookups in one batch */
+	unsigned retention_days; /* what purge keeps when not told; 0: everything */
 	/* Commands of the caller (attribd's status, reload...), tried before
 	 * the common table; may be NULL. */
 	const struct attrib_command *extra;

@@ -14,6 +14,7 @@
 #include "attrib/store.h"
 #include "attrib/times.h"
 #include "tools/cli.h"
+#include "tools/cli_legal.h"
 
 #define APPLY_LINE_MAX (64 * 1024)
 
@@ -30,6 +31,11 @@ static const char usage_main[] =
 	"  import KIND FILE...        import subscribers, static or kea-leases\n"
 	"  report FILE...|-           abuse reports in: whose account each event was\n"
 	"  cases ACCOUNT              the abuse reports recorded against an account\n"
+	"  export --case REF (--address A | --prefix P | --account ID) --from TIME --to TIME\n"
+	"         --out DIR           every record of A, P or ID over a range, for a court\n"
+	"  audit verify|show          check the audit chain; list its entries\n"
+	"  hold add|list|release      keep records past retention for a case\n"
+	"  purge [DAYS]               remove what retention no longer allows (admin)\n"
 	"\n"
 	"common options:\n"
 	"  --socket PATH              attribd's control socket (default: $ATTRIB_SOCKET,\n"
@@ -101,6 +107,7 @@ static const struct option options[] = {
 	{ "templates", required_argument, NULL, OPT_TEMPLATES },
 	{ "time", required_argument, NULL, OPT_TIME },
 	{ "note", required_argument, NULL, OPT_NOTE },
+	CLI_LEGAL_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -418,7 +425,7 @@ static const char *help_for(const char *cmd)
 	if (strcmp(cmd, "cases") == 0)
 		return cli_cases_usage;
 #endif
-	return NULL;
+	return cli_legal_usage(cmd);
 }
 
 int main(int argc, char **argv)
@@ -456,6 +463,8 @@ int main(int argc, char **argv)
 				return rc;
 			break;
 		default:
+			if (cli_legal_option(opt, optarg) == 0)
+				break;
 			return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
 		}
 	}
@@ -484,6 +493,8 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "cases") == 0)
 		rc = cli_cases(&c, argc, argv);
 #endif
+	else if (cli_legal_command(cmd))
+		rc = cli_legal(&c, x.from, x.to, argc, argv);
 	else
 		rc = usage_error("unknown command \"%s\"", cmd);
 	attrib_store_close(c.store);

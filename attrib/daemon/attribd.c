@@ -94,18 +94,34 @@ static void watch_cb(uv_fs_event_t *h, const char *name, int events, int status)
 	kick(h->data);
 }
 
-/* The retention horizon: lookups before it answer outside-retention. */
+/* Daily, and after each reload: the purge command (command_legal.c), served
+ * as attribd itself with the admin role, so that its audit entry says what
+ * was removed and when; it also moves the horizon lookups answer
+ * outside-retention before.
+ * TODO: the purge runs in one go on the loop: a first purge of years of
+ * records holds requests up until it is done (attrib_purge_step() could
+ * spread it over idle turns). */
 static void retention_cb(uv_timer_t *t)
 {
+	static const char req[] = "{\"command\":\"purge\"}";
 	struct attribd *d = t->data;
-	int64_t horizon;
+	struct attrib_peer self = { (int64_t)getuid(), (int64_t)getgid(), (int64_t)getpid() };
+	json_t *answer;
+	int rc;
 
 	if (!d->cfg->retention_days)
 		return;
-	horizon = attrib_time_now() - (int64_t)d->cfg->retention_days * DAY_US;
-	if (attrib_store_set_horizon(d->st, horizon) < 0)
-		log_err("store", "cannot set the retention horizon: %s",
-			attrib_store_errmsg(d->st));
+	d->cmd.retention_days = d->cfg->retention_days;
+	answer = attrib_command_serve(&d->cmd, &self, ATTRIB_ROLE_ADMIN, req, sizeof(req) - 1);
+	rc = attrib_command_flush(&d->cmd);
+	if (rc < 0 || !answer || json_integer_value(json_object_get(answer, "result")) != 0)
+		log_err("store", "retention purge failed: %s",
+			rc < 0 ? attrib_store_errmsg(d->st)
+			: answer ? json_string_value(json_object_get(answer, "text"))
+				 : "out of memory");
+	else
+		log_info("store", "retention: %s", json_string_value(json_object_get(answer, "text")));
+	json_decref(answer);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -183,7 +199,8 @@ int attribd_reload(struct attribd *d, char *err, size_t errlen)
 	d->cmd.max_lookups = d->cfg->limits.max_lookups;
 	server_set_limits(d->srv, &d->cfg->limits);
 	d->stats.reloads++;
-	retention_cb(&d->retention_timer);
+	/* Not from here: a reload may come within a request being served. */
+	uv_timer_start(&d->retention_timer, retention_cb, 0, RETENTION_MS);
 	log_notice("config", "%s reloaded", d->cfg->file);
 	return 0;
 }

@@ -140,6 +140,7 @@ void control_init(struct attribd *d)
 		.pol = &d->cfg->policy,
 		.audit = d->audit,
 		.max_lookups = d->cfg->limits.max_lookups,
+		.retention_days = d->cfg->retention_days,
 		.extra = daemon_commands,
 		.n_extra = sizeof(daemon_commands) / sizeof(*daemon_commands),
 		.arg = d,
@@ -164,6 +165,7 @@ static void request_cb(void *arg, struct server_conn *c, char *line, size_t len)
 	/* The configuration may have been reloaded since the last request. */
 	d->cmd.pol = &d->cfg->policy;
 	d->cmd.max_lookups = d->cfg->limits.max_lookups;
+	d->cmd.retention_days = d->cfg->retention_days;
 	answer = attrib_command_serve(&d->cmd, &who, roles, line, len);
 	if (d->cmd.audit_failures != failures)
 		log_limited(&audit_limit, LOG_ERR, "audit", "cannot write the audit log: %s",
