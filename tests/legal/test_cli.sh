@@ -6,7 +6,7 @@
 # then tampered with, and what each role sees over attribd's socket.  Every
 # value is worked out from the leases below by the rules of DESIGN.md.
 #
-# usage: test_cli.sh ATTRIB ATTRIBD PART    (PART: export, holds, audit, roles)
+# usage: test_cli.sh ATTRIB ATTRIBD PART    (PART: export, holds, audit, roles, purge)
 set -u
 
 attrib=$1
@@ -278,6 +278,35 @@ EOT
 	expect "$tmp/entries" "$(printf 'abuse\texport\t1')"
 	expect "$tmp/entries" "$(printf 'legal\texport\t0')"
 	ask 0 audit verify
+	;;
+purge)
+	# attribd purges at start (then daily) through the purge command, as
+	# itself with the admin role; a hold made beforehand keeps .10.
+	run 0 hold add --case K1 --address 192.0.2.10 --from 2026-01-01T00:00:00Z \
+		--to 2026-02-01T00:00:00Z
+	sock=$tmp/attribd.sock
+	mkdir "$tmp/journal"
+	cat >"$tmp/attribd.json" <<EOT
+{"attribd": {"database": "$db", "journal-dir": "$tmp/journal", "retention-days": 30,
+  "control-socket": {"socket-name": "$sock"}, "roles": []}}
+EOT
+	"$attribd" -c "$tmp/attribd.json" 2>"$tmp/attribd.log" &
+	daemon=$!
+	for i in $(seq 50); do
+		[ "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE command = 'purge'")" = 1 ] && break
+		sleep 0.1
+	done
+	kill "$daemon"
+	wait "$daemon"
+	daemon=
+	run 0 audit show --json
+	[ "$(jq -c '[.entries[] | select(.command == "purge") | [.role, .result, .uid]]' \
+		"$tmp/out")" = "[[\"admin\",0,$(id -u)]]" ] || fail "no purge entry: $(cat "$tmp/out")"
+	jq -r '.entries[] | select(.command == "purge") | .status' "$tmp/out" >"$tmp/st"
+	grep -q '^purged 1 bindings, 1 events, 0 sessions before 20.*; 2 kept under hold$' "$tmp/st" ||
+		fail "purge: $(cat "$tmp/st")"
+	[ "$(sqlite3 "$db" 'SELECT count(*) FROM binding')" = 2 ] || fail "attribd purged held records"
+	run 4 lookup 192.0.2.11 2026-01-10T12:30:00Z
 	;;
 *)
 	echo "unknown part $part"
