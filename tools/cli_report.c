@@ -495,7 +495,9 @@ static int one_report(struct run *r, const char *file)
 	counter.arg = &n;
 	rc = report_read(&src, &counter, err, sizeof(err), &line);
 	if (rc < 0) {
+		/* Refused and named: the batch goes on with the next report. */
 		refuse(r, file, line, err);
+		rc = 0;
 		goto out;
 	}
 	rewind(f);
