@@ -86,20 +86,16 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 		    int64_t hi, struct attrib_answer *a)
 {
 	char f[ATTRIB_TIME_STRLEN], t[ATTRIB_TIME_STRLEN];
-	sqlite3_stmt *s = store_stmt(st, Q_HEARD_SOURCES);
+	sqlite3_stmt *s;
 	bool relevant = false;
 	int rc;
 
 	a->coverage = ATTRIB_COVERAGE_UNKNOWN;
-	if (!s)
-		return -EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char server[72]; /* a journal's server id: at most 64 bytes */
+	for (size_t i = 0; i < st->nservers; i++) {
+		const char *server = st->servers[i];
 		int64_t from = 0, to = 0;
-		int g;
+		int g = source_gap(st, server, lo, hi, &from, &to);
 
-		snprintf(server, sizeof(server), "%s", (const char *)sqlite3_column_text(s, 0));
-		g = source_gap(st, server, lo, hi, &from, &to);
 		if (g < 0)
 			return g;
 		relevant |= g != 2;
@@ -108,13 +104,9 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 			snprintf(a->coverage_note, sizeof(a->coverage_note),
 				 "%s not heard from %s to %s", server, attrib_time_format(from, f),
 				 attrib_time_format(to, t));
-			sqlite3_reset(s);
 			return 0;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, rc);
 	if (!relevant)
 		return 0;
 	s = store_stmt(st, Q_LOSS_NEAR);
@@ -336,7 +328,7 @@ static int collect(struct attrib_store *st, const struct attrib_policy *pol,
 {
 	unsigned max = addr->family == 4 ? 32 : 128;
 	size_t cap = 0;
-	int rc = store_refresh(st);
+	int rc = 0;
 
 	for (int len = (int)max; rc == 0 && len >= 0; len--) {
 		struct attrib_prefix p;

@@ -338,6 +338,36 @@ static int64_t meta_int(struct attrib_store *st, const char *key, int64_t dflt)
 }
 
 /* Read the caches of prefix lengths, map kinds and horizon afresh. */
+/* The servers whose journals were heard, which every answer's coverage
+ * goes through: a handful, read once per change of the store. */
+static int load_servers(struct attrib_store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_HEARD_SOURCES);
+	size_t cap = 0;
+	int rc;
+
+	if (!s)
+		return -EIO;
+	st->nservers = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->nservers == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			void *p = realloc(st->servers, ncap * sizeof(*st->servers));
+
+			if (!p) {
+				sqlite3_reset(s);
+				return -ENOMEM;
+			}
+			st->servers = p;
+			cap = ncap;
+		}
+		snprintf(st->servers[st->nservers++], sizeof(*st->servers), "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, rc);
+}
+
 static int load_caches(struct attrib_store *st)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_PLEN_ALL);
@@ -365,7 +395,7 @@ static int load_caches(struct attrib_store *st)
 	if (rc != SQLITE_DONE)
 		return store_error(st, rc);
 	st->horizon = meta_int(st, "retention-horizon", 0);
-	return 0;
+	return load_servers(st);
 }
 
 int store_refresh(struct attrib_store *st)
@@ -513,6 +543,7 @@ void attrib_store_close(struct attrib_store *st)
 	for (int i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	free(st->servers);
 	free(st);
 }
 
@@ -557,6 +588,9 @@ int attrib_store_commit(struct attrib_store *st)
 	rc = store_exec(st, store_stmt(st, Q_COMMIT));
 	if (rc < 0)
 		attrib_store_rollback(st);
+	/* data_version only counts other connections' commits: read the
+	 * caches again after our own, which may have heard a new server. */
+	st->data_version = -1;
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "attrib/journal.h"
 #include "attrib/store.h"
 
 /* Every statement the core runs, prepared once per handle on first use. */
@@ -80,6 +81,8 @@ struct attrib_store {
 	bool plen[2][129];          /* [family 4, 6][length]: bindings exist */
 	unsigned kinds;             /* KIND_* bits present in the subscriber map */
 	int64_t horizon;
+	char (*servers)[ATTRIB_JOURNAL_ID_MAX + 1]; /* the journal writers heard from */
+	size_t nservers;
 	char err[256];
 };
 
