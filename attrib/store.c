@@ -20,6 +20,7 @@
 
 static const char *const sql[Q__COUNT] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -415,6 +416,27 @@ int store_refresh(struct attrib_store *st)
 		return 0;
 	st->data_version = v;
 	return load_caches(st);
+}
+
+int store_read_begin(struct attrib_store *st)
+{
+	int rc;
+
+	if (st->in_txn)
+		return store_refresh(st);
+	rc = store_exec(st, store_stmt(st, Q_BEGIN_READ));
+	if (rc == 0)
+		rc = store_refresh(st);
+	if (rc < 0 && !sqlite3_get_autocommit(st->db))
+		store_exec(st, store_stmt(st, Q_ROLLBACK));
+	return rc;
+}
+
+int store_read_end(struct attrib_store *st, int rc)
+{
+	if (!st->in_txn && !sqlite3_get_autocommit(st->db))
+		store_exec(st, store_stmt(st, Q_ROLLBACK));
+	return rc;
 }
 
 static int exec_sql(struct attrib_store *st, const char *text)

@@ -13,6 +13,7 @@
 /* Every statement the core runs, prepared once per handle on first use. */
 enum stmt_id {
 	Q_BEGIN,
+	Q_BEGIN_READ,
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q_META_GET,
@@ -117,6 +118,14 @@ int store_binding_add(struct attrib_store *st, struct brow *b);
 
 /* Refresh the caches if another connection changed the store. */
 int store_refresh(struct attrib_store *st);
+
+/* Begin a read: what follows, up to store_read_end(), sees one snapshot of
+ * the store, and refreshed caches.  Within a transaction it only refreshes.
+ * @return 0 or a negative errno (nothing to end then). */
+int store_read_begin(struct attrib_store *st);
+
+/* End what store_read_begin() began; passes @p rc through. */
+int store_read_end(struct attrib_store *st, int rc);
 
 /* Bind a prefix's family, length and network to parameters i, i+1, i+2. */
 void store_bind_prefix(sqlite3_stmt *s, int i, const struct attrib_prefix *p);
