@@ -34,10 +34,11 @@
 #define RADIUS_PART 5            /* one address in 5 is a PPPoE pool's */
 #define BATCH       50000        /* events per transaction while building */
 
-/* The page cache and memory map the radacct connection gets: SQLite's
- * defaults, which is what attrib_store_open leaves them at. */
-#define RADACCT_CACHE_KIB 2000
-#define RADACCT_MMAP      0
+/* The page cache and memory map the radacct connection gets: the same as
+ * attrib_store_open gives the store, so that the ratio compares schemas and
+ * queries, not tuning. */
+#define RADACCT_CACHE_KIB 262144
+#define RADACCT_MMAP      17179869184LL
 
 /* Where binding (kind, i, r) comes from: address i of the DHCP pool
  * (10.0.0.0/8) or of the PPPoE pool (100.64.0.0/10), in round r. */
