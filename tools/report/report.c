@@ -409,8 +409,8 @@ static int stream_csv(struct rd *rd, FILE *f)
 static int whole(struct rd *rd, FILE *f, size_t max, const char *what,
 		 int (*parse)(struct rd *, const char *, size_t))
 {
-	char *buf;
-	size_t len;
+	char *buf = NULL;
+	size_t len = 0;
 	int rc = slurp(rd, f, max, what, &buf, &len);
 
 	if (rc < 0)
