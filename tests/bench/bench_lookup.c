@@ -2,7 +2,17 @@
  * bench_lookup: lookups per second on a store of ten million bindings, its
  * size on disk, and the same data and the same questions put to FreeRADIUS
  * 3.2's radacct table in SQLite.  Every binding is a function of its address
- * and round, so each answer is checked against what the generator made. */
+ * and round, so each answer is checked against what the generator made.
+ *
+ * The ten million bindings are written straight into the store's tables
+ * (subscribers through the store's API): the rules would take half an hour
+ * to make them from events.  What the rules make of the same stream, row for
+ * row, is what --check-bulk compares at a small scale (suite bench-smoke);
+ * --via-rules builds through the rules, and gives the size on disk with the
+ * evidence (the event and evidence tables, which a lookup never reads and
+ * the bulk store leaves empty).  --make-store DIR only writes DIR/store.db
+ * and DIR/queries.tsv (address, time, account the answer must name), for
+ * the benchmarks of attribd's socket and of attrib report. */
 #include "bench_common.h"
 #include "bench_radacct.h"
 
@@ -12,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "attrib/addr.h"
 #include "attrib/event.h"
 #include "attrib/lookup.h"
@@ -19,10 +31,7 @@
 #include "attrib/times.h"
 
 #define FULL_BINDINGS 10000000
-/* The store applies the build's 12 million events at about 15,000/s today
- * (bench_apply), so the full size takes some 25 minutes to build: a run
- * without --scale builds a fifth of it.  Back to 1 once apply is fast. */
-#define DEFAULT_SCALE 0.2
+#define DEFAULT_SCALE 1.0
 #define FULL_LOOKUPS  200000
 #define TARGET_RATE   100000.0 /* lookups/s */
 #define MAX_SECONDS   60.0     /* bound on each lookup pass */
@@ -292,6 +301,182 @@ static void build_store(const struct layout *l, const char *path)
 	free(ev);
 }
 
+/* The rows the rules leave for the generator's stream: each DHCP lease runs
+ * to its expected end, where the next holder's commit ends it as expired
+ * (the last round's stays open); each PPPoE session is one session row and
+ * one binding, ended by its Stop, last seen then. */
+static void bulk_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		bench_die("bulk store: %s: %s\n", sql, msg ? msg : "?");
+}
+
+static sqlite3_stmt *bulk_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		bench_die("bulk store: %s: %s\n", sql, sqlite3_errmsg(db));
+	return s;
+}
+
+static void bulk_step(sqlite3 *db, sqlite3_stmt *s)
+{
+	if (sqlite3_step(s) != SQLITE_DONE)
+		bench_die("bulk store: %s\n", sqlite3_errmsg(db));
+	sqlite3_reset(s);
+}
+
+static void bulk_binding(const struct layout *l, const struct binding *b, sqlite3 *db,
+			 sqlite3_stmt *ins_b, sqlite3_stmt *ins_s)
+{
+	int64_t start = binding_start(l, b) * USEC, end = binding_end(l, b) * USEC;
+	char ip[16], id[32], account[16], nas[16], session[24], key[96];
+	struct attrib_prefix p;
+
+	format_ip(b, ip, sizeof(ip));
+	if (attrib_addr_parse(ip, &p, NULL, 0) != 0)
+		bench_die("cannot parse generated address %s\n", ip);
+	binding_identity(l, b, id, sizeof(id), account, sizeof(account));
+	sqlite3_bind_int(ins_b, 1, p.family);
+	sqlite3_bind_int(ins_b, 2, (int)p.len);
+	sqlite3_bind_blob(ins_b, 3, p.net, 4, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ins_b, 4, start);
+	if (!b->radius) {
+		bool open = b->r == ROUNDS - 1;
+
+		sqlite3_bind_int64(ins_b, 5, end);
+		if (!open) {
+			sqlite3_bind_int64(ins_b, 6, end);
+			sqlite3_bind_text(ins_b, 7, "expired", -1, SQLITE_STATIC);
+		}
+		sqlite3_bind_int64(ins_b, 8, end);
+		sqlite3_bind_int64(ins_b, 9, start);
+		sqlite3_bind_int(ins_b, 10, ATTRIB_SRC_DHCP4);
+		sqlite3_bind_text(ins_b, 11, "kea-1", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins_b, 13, id, -1, SQLITE_TRANSIENT);
+	} else {
+		snprintf(nas, sizeof(nas), "192.0.2.%u", 1 + b->i % 32);
+		format_session(b, session, sizeof(session));
+		snprintf(key, sizeof(key), "s %s\x1f%s\x1f%s", nas, session, id);
+		sqlite3_bind_text(ins_s, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins_s, 2, nas, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins_s, 3, start);
+		sqlite3_bind_int64(ins_s, 4, end);
+		bulk_step(db, ins_s);
+		sqlite3_bind_int64(ins_b, 5, end);
+		sqlite3_bind_int64(ins_b, 6, end);
+		sqlite3_bind_text(ins_b, 7, "stop", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins_b, 9, end);
+		sqlite3_bind_int(ins_b, 10, ATTRIB_SRC_RADIUS);
+		sqlite3_bind_text(ins_b, 11, nas, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins_b, 12, sqlite3_last_insert_rowid(db));
+		sqlite3_bind_text(ins_b, 14, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins_b, 15, session, -1, SQLITE_TRANSIENT);
+	}
+	bulk_step(db, ins_b);
+	sqlite3_clear_bindings(ins_b);
+}
+
+static void build_store_bulk(const struct layout *l, const char *path)
+{
+	struct attrib_store *st = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *ins_b, *ins_s;
+	struct stream s;
+	struct binding b;
+	enum item item;
+	int64_t n = 0;
+	char err[256];
+	double t0 = bench_now();
+	int rc = attrib_store_open(path, ATTRIB_STORE_CREATE, &st, err, sizeof(err));
+
+	if (rc < 0)
+		bench_die("open %s: %s\n", path, err);
+	load_subscribers(l, st);
+	attrib_store_close(st);
+	bench_figure("subscribers.load", bench_now() - t0, "s");
+
+	t0 = bench_now();
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		bench_die("bulk store: cannot open %s\n", path);
+	bulk_sql(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; BEGIN");
+	bulk_sql(db, "INSERT OR IGNORE INTO prefix_len (family, plen) VALUES (4, 32)");
+	ins_b = bulk_prepare(db, "INSERT INTO binding (family, plen, net, start, until, end_time, "
+				 "end_reason, expected_end, last_seen, source, server, session_id, "
+				 "hwaddr, username, acct_session_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+				 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+	ins_s = bulk_prepare(db, "INSERT INTO session (key, nas, start, end_time, end_reason, "
+				 "last_seen) VALUES (?1, ?2, ?3, ?4, 'stop', ?4)");
+	stream_init(&s, l, false);
+	while ((item = stream_next(&s, &b)) != ITEM_END) {
+		bulk_binding(l, &b, db, ins_b, ins_s);
+		if (++n % (ROUNDS * (int64_t)(l->nd + l->nr) / 10) == 0)
+			bench_progress("bench_lookup: %lld bindings written, %.0f s\n", (long long)n,
+				       bench_now() - t0);
+	}
+	sqlite3_finalize(ins_b);
+	sqlite3_finalize(ins_s);
+	bulk_sql(db, "COMMIT");
+	sqlite3_close(db);
+	bench_count("build.bindings", n, "bindings");
+	bench_figure("build.seconds", bench_now() - t0, "s");
+}
+
+/* The rows two stores hold, but for row ids: what --check-bulk compares. */
+static const char *const compare_sql[] = {
+	"SELECT family, plen, net, start, until, end_time, end_reason, expected_end, last_seen, "
+	"confirmed_until, start_inferred, source, server, session_id IS NULL, account, hwaddr, "
+	"client_id, duid, iaid, lease_type, remote_id, circuit_id, subscriber_id, username, "
+	"calling_station_id, hostname, acct_session_id FROM binding ORDER BY family, net, start",
+	"SELECT key, nas, start, end_time, end_reason, last_seen, start_inferred FROM session "
+	"ORDER BY key, start",
+	"SELECT family, plen FROM prefix_len ORDER BY 1, 2",
+	"SELECT kind, value, account, valid_from, valid_to FROM subscriber ORDER BY 1, 2, 4",
+};
+
+static int64_t compare_stores(const char *a, const char *b)
+{
+	sqlite3 *da = NULL, *db = NULL;
+	int64_t rows = 0;
+
+	if (sqlite3_open_v2(a, &da, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_open_v2(b, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		bench_die("cannot open %s and %s\n", a, b);
+	for (size_t q = 0; q < sizeof(compare_sql) / sizeof(*compare_sql); q++) {
+		sqlite3_stmt *sa = bulk_prepare(da, compare_sql[q]);
+		sqlite3_stmt *sb = bulk_prepare(db, compare_sql[q]);
+		int ra, rb;
+
+		do {
+			ra = sqlite3_step(sa);
+			rb = sqlite3_step(sb);
+			if (ra != rb)
+				bench_die("bulk store: %s has %s rows than the rules' store\n",
+					  compare_sql[q] + 7, ra == SQLITE_ROW ? "more" : "fewer");
+			for (int c = 0; ra == SQLITE_ROW && c < sqlite3_column_count(sa); c++) {
+				int na = sqlite3_column_bytes(sa, c), nb = sqlite3_column_bytes(sb, c);
+				const void *va = sqlite3_column_blob(sa, c);
+				const void *vb = sqlite3_column_blob(sb, c);
+
+				if (sqlite3_column_type(sa, c) != sqlite3_column_type(sb, c) ||
+				    na != nb || (na && memcmp(va, vb, (size_t)na) != 0))
+					bench_die("bulk store differs from the rules' in %s, row %lld, "
+						  "column %s\n", compare_sql[q] + 7, (long long)rows,
+						  sqlite3_column_name(sa, c));
+			}
+			rows += ra == SQLITE_ROW;
+		} while (ra == SQLITE_ROW);
+		sqlite3_finalize(sa);
+		sqlite3_finalize(sb);
+	}
+	sqlite3_close(da);
+	sqlite3_close(db);
+	return rows;
+}
+
 static void build_radacct(const struct layout *l, const char *path)
 {
 	struct radacct *ra = NULL;
@@ -457,9 +642,49 @@ static double lookup_radacct(const char *path, const struct query *q, size_t n, 
 	return (double)k / t;
 }
 
+/* queries.tsv for --make-store: address, time, the account the answer
+ * names; one line per query. */
+static void write_queries(const struct query *q, size_t n, const char *path)
+{
+	char when[ATTRIB_TIME_STRLEN];
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		bench_die("cannot write %s\n", path);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%s\t%s\t%s\n", q[k].ip, attrib_time_format(q[k].t, when), q[k].account);
+	if (fclose(f) != 0)
+		bench_die("cannot write %s\n", path);
+}
+
+/* This benchmark's own options, taken out of @p argv (the rest is the
+ * scale, for bench_scale()). */
+struct opts {
+	const char *make;
+	bool via_rules, check;
+};
+
+static int take_opts(int argc, char **argv, struct opts *o)
+{
+	int n = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--make-store") == 0 && i + 1 < argc)
+			o->make = argv[++i];
+		else if (strcmp(argv[i], "--via-rules") == 0)
+			o->via_rules = true;
+		else if (strcmp(argv[i], "--check-bulk") == 0)
+			o->check = true;
+		else
+			argv[n++] = argv[i];
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	double scale = bench_scale(argc, argv, DEFAULT_SCALE);
+	struct opts o = { 0 };
+	double scale = bench_scale(take_opts(argc, argv, &o), argv, DEFAULT_SCALE);
 	int64_t want = bench_scaled(FULL_BINDINGS, scale, 2000);
 	size_t nq = (size_t)bench_scaled(FULL_LOOKUPS, scale < 0.1 ? scale * 10 : 1.0, 1000);
 	struct layout l;
@@ -475,26 +700,46 @@ int main(int argc, char **argv)
 	bindings = (int64_t)ROUNDS * (l.nd + l.nr);
 	if (l.nd >= (1u << 24))
 		bench_die("scale too large: hardware addresses would run out\n");
+	if (o.make) {
+		snprintf(store, sizeof(store), "%s/store.db", o.make);
+		snprintf(radacct, sizeof(radacct), "%s/queries.tsv", o.make);
+		build_store_bulk(&l, store);
+		q = make_queries(&l, nq);
+		write_queries(q, nq, radacct);
+		free(q);
+		return 0;
+	}
+	rc = bench_tmpdir(dir, sizeof(dir));
+	if (rc < 0)
+		bench_die("cannot make a scratch directory: %s\n", strerror(-rc));
+	snprintf(store, sizeof(store), "%s/store.db", dir);
+	snprintf(radacct, sizeof(radacct), "%s/radacct.db", dir);
+	if (o.check) {
+		/* The bulk store against the rules' own, row for row. */
+		build_store(&l, store);
+		build_store_bulk(&l, radacct);
+		bench_count("check.rows_equal", compare_stores(store, radacct), "rows");
+		bench_tmpdir_remove(dir);
+		return 0;
+	}
+
 	printf("# bench_lookup: lookups/s and bytes/binding of a store of %lld bindings,\n"
 	       "# against FreeRADIUS 3.2 radacct (SQLite, shipped schema and indexes) on the same"
 	       " data\n",
 	       (long long)bindings);
 	printf("# scale %g (--scale or ATTRIB_BENCH_SCALE), seed %#llx; target %.0f lookups/s\n",
 	       scale, (unsigned long long)BENCH_SEED, TARGET_RATE);
-	printf("# the default scale is %g, not 1: the full %d-binding build takes ~25 min at the\n"
-	       "# store's present apply rate; --scale 1 measures the full size\n",
-	       DEFAULT_SCALE, FULL_BINDINGS);
+	printf("# store built %s\n", o.via_rules ? "through the rules (--via-rules)"
+					       : "by writing the rows the rules would leave "
+						 "(no event or evidence rows; --via-rules for those)");
 	printf("# %u DHCPv4 and %u PPPoE addresses, %d bindings each over %d days; radacct times"
 	       " are epoch integers, as FreeRADIUS 3.2's sqlite queries write them\n",
 	       l.nd, l.nr, ROUNDS, ROUNDS * ROUND / 86400);
 
-	rc = bench_tmpdir(dir, sizeof(dir));
-	if (rc < 0)
-		bench_die("cannot make a scratch directory: %s\n", strerror(-rc));
-	snprintf(store, sizeof(store), "%s/store.db", dir);
-	snprintf(radacct, sizeof(radacct), "%s/radacct.db", dir);
-
-	build_store(&l, store);
+	if (o.via_rules)
+		build_store(&l, store);
+	else
+		build_store_bulk(&l, store);
 	size = bench_db_size(store);
 	bench_count("store.bytes", size, "bytes");
 	bench_figure("store.bytes_per_binding", (double)size / (double)bindings, "bytes");
