@@ -12,7 +12,8 @@
  * evidence (the event and evidence tables, which a lookup never reads and
  * the bulk store leaves empty).  --make-store DIR only writes DIR/store.db
  * and DIR/queries.tsv (address, time, account the answer must name), for
- * the benchmarks of attribd's socket and of attrib report. */
+ * the benchmarks of attribd's socket and of attrib report (--queries N
+ * sets how many). */
 #include "bench_common.h"
 #include "bench_radacct.h"
 
@@ -661,6 +662,7 @@ static void write_queries(const struct query *q, size_t n, const char *path)
  * scale, for bench_scale()). */
 struct opts {
 	const char *make;
+	long queries; /* --queries N, with --make-store; 0: as many as the run makes */
 	bool via_rules, check;
 };
 
@@ -671,6 +673,8 @@ static int take_opts(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--make-store") == 0 && i + 1 < argc)
 			o->make = argv[++i];
+		else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
+			o->queries = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--via-rules") == 0)
 			o->via_rules = true;
 		else if (strcmp(argv[i], "--check-bulk") == 0)
@@ -704,6 +708,8 @@ int main(int argc, char **argv)
 		snprintf(store, sizeof(store), "%s/store.db", o.make);
 		snprintf(radacct, sizeof(radacct), "%s/queries.tsv", o.make);
 		build_store_bulk(&l, store);
+		if (o.queries > 0)
+			nq = (size_t)o.queries;
 		q = make_queries(&l, nq);
 		write_queries(q, nq, radacct);
 		free(q);
