@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib/cases.h"
 #include "attrib/command_legal.h"
 #include "attrib/lookup.h"
 #include "attrib/times.h"
@@ -371,6 +372,9 @@ static void cmd_list(struct attrib_request *r)
 static const struct attrib_command commands[] = {
 	{ "audit-show", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_show },
 	{ "audit-verify", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_verify },
+	{ "cases", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases },
+	{ "cases-record", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases_record },
+	{ "cases-warn", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases_warn },
 	{ "export", ATTRIB_ROLE_LEGAL, attrib_cmd_export },
 	{ "history", ATTRIB_ROLE_READERS, cmd_history },
 	{ "hold-add", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_add },

@@ -90,6 +90,24 @@ static const char *const sql[Q__COUNT] = {
 			  "first <= ?2 ORDER BY first",
 	[Q_LOSS_NEAR] = "SELECT server_id, first, last, lost FROM loss WHERE last >= ?1 AND "
 			"first <= ?2 AND lost > 0 ORDER BY first LIMIT 1",
+	[Q_CASE_ADD] = "INSERT OR IGNORE INTO case_report (account, digest, kind, report_type, "
+		       "reporter, report_id, events, first_time, last_time, recorded, "
+		       "recorded_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[Q_CASE_WARN] = "INSERT INTO case_warning (account, time, note, recorded, recorded_uid) "
+			"VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* ?2: the window's start; then the last warning and the reports since.
+	 * An aggregate without GROUP BY: always one row. */
+	[Q_CASE_SUMMARY] = "SELECT (SELECT count(*) FROM case_report WHERE account = ?1 AND "
+			   "last_time >= ?2), (SELECT count(*) FROM case_report WHERE "
+			   "account = ?1), max(w.time), count(*), (SELECT count(*) FROM "
+			   "case_report WHERE account = ?1 AND last_time > (SELECT max(time) FROM "
+			   "case_warning WHERE account = ?1)) FROM case_warning w WHERE "
+			   "w.account = ?1",
+	[Q_CASE_REPORTS] = "SELECT digest, kind, report_type, reporter, report_id, events, "
+			   "first_time, last_time FROM case_report WHERE account = ?1 "
+			   "ORDER BY last_time DESC, id DESC",
+	[Q_CASE_WARNINGS] = "SELECT time, note FROM case_warning WHERE account = ?1 "
+			    "ORDER BY time DESC, id DESC",
 };
 
 const char *store_sql(enum stmt_id id)
@@ -187,7 +205,7 @@ void store_bind_time(sqlite3_stmt *s, int i, int64_t t)
 		sqlite3_bind_int64(s, i, t);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v && *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
@@ -275,30 +293,30 @@ int store_binding_add(struct attrib_store *st, struct brow *b)
 	sqlite3_bind_int64(s, 4, b->start);
 	store_bind_time(s, 5, b->until);
 	store_bind_time(s, 6, b->end_time);
-	bind_text(s, 7, b->end_reason);
+	store_bind_text(s, 7, b->end_reason);
 	store_bind_time(s, 8, b->expected_end);
 	sqlite3_bind_int64(s, 9, b->last_seen);
 	store_bind_time(s, 10, b->confirmed_until);
 	sqlite3_bind_int(s, 11, b->start_inferred);
 	sqlite3_bind_int(s, 12, b->source);
-	bind_text(s, 13, b->server);
+	store_bind_text(s, 13, b->server);
 	if (b->session_id)
 		sqlite3_bind_int64(s, 14, b->session_id);
-	bind_text(s, 15, b->account);
-	bind_text(s, 16, b->ident.hwaddr);
-	bind_text(s, 17, b->ident.client_id);
-	bind_text(s, 18, b->ident.duid);
+	store_bind_text(s, 15, b->account);
+	store_bind_text(s, 16, b->ident.hwaddr);
+	store_bind_text(s, 17, b->ident.client_id);
+	store_bind_text(s, 18, b->ident.duid);
 	if (b->ident.has_iaid)
 		sqlite3_bind_int64(s, 19, b->ident.iaid);
 	if (b->prefix.family == 6 && !b->session_id && b->source != ATTRIB_SRC_STATIC)
 		sqlite3_bind_int(s, 20, b->lease_type);
-	bind_text(s, 21, b->ident.remote_id);
-	bind_text(s, 22, b->ident.circuit_id);
-	bind_text(s, 23, b->ident.subscriber_id);
-	bind_text(s, 24, b->ident.username);
-	bind_text(s, 25, b->ident.calling_station_id);
-	bind_text(s, 26, b->ident.hostname);
-	bind_text(s, 27, b->acct_session_id);
+	store_bind_text(s, 21, b->ident.remote_id);
+	store_bind_text(s, 22, b->ident.circuit_id);
+	store_bind_text(s, 23, b->ident.subscriber_id);
+	store_bind_text(s, 24, b->ident.username);
+	store_bind_text(s, 25, b->ident.calling_station_id);
+	store_bind_text(s, 26, b->ident.hostname);
+	store_bind_text(s, 27, b->acct_session_id);
 	rc = store_exec(st, s);
 	if (rc < 0)
 		return rc;
@@ -716,23 +734,23 @@ static int event_add(struct attrib_store *st, const struct attrib_event *ev, int
 		sqlite3_bind_int64(s, 10, ev->subnet_id);
 	if (ev->type < ATTRIB_EV_ACCT_START && ev->source != ATTRIB_SRC_DHCP4)
 		sqlite3_bind_int(s, 11, ev->lease_type);
-	bind_text(s, 12, addrs);
-	bind_text(s, 13, ev->server);
-	bind_text(s, 14, ev->nas);
-	bind_text(s, 15, ev->session_id);
-	bind_text(s, 16, ev->unique_session_id);
-	bind_text(s, 17, ev->id.hwaddr);
-	bind_text(s, 18, ev->id.client_id);
-	bind_text(s, 19, ev->id.duid);
+	store_bind_text(s, 12, addrs);
+	store_bind_text(s, 13, ev->server);
+	store_bind_text(s, 14, ev->nas);
+	store_bind_text(s, 15, ev->session_id);
+	store_bind_text(s, 16, ev->unique_session_id);
+	store_bind_text(s, 17, ev->id.hwaddr);
+	store_bind_text(s, 18, ev->id.client_id);
+	store_bind_text(s, 19, ev->id.duid);
 	if (ev->id.has_iaid)
 		sqlite3_bind_int64(s, 20, ev->id.iaid);
-	bind_text(s, 21, ev->id.remote_id);
-	bind_text(s, 22, ev->id.circuit_id);
-	bind_text(s, 23, ev->id.subscriber_id);
-	bind_text(s, 24, ev->id.username);
-	bind_text(s, 25, ev->id.calling_station_id);
-	bind_text(s, 26, ev->id.hostname);
-	bind_text(s, 27, note);
+	store_bind_text(s, 21, ev->id.remote_id);
+	store_bind_text(s, 22, ev->id.circuit_id);
+	store_bind_text(s, 23, ev->id.subscriber_id);
+	store_bind_text(s, 24, ev->id.username);
+	store_bind_text(s, 25, ev->id.calling_station_id);
+	store_bind_text(s, 26, ev->id.hostname);
+	store_bind_text(s, 27, note);
 	rc = store_exec(st, s);
 	if (rc < 0)
 		return rc;

@@ -48,6 +48,11 @@ enum stmt_id {
 	Q_HEARD_SOURCES,
 	Q_HEARD_SPANS,
 	Q_LOSS_NEAR,
+	Q_CASE_ADD,
+	Q_CASE_WARN,
+	Q_CASE_SUMMARY,
+	Q_CASE_REPORTS,
+	Q_CASE_WARNINGS,
 	Q__COUNT
 };
 
@@ -129,6 +134,10 @@ int store_read_end(struct attrib_store *st, int rc);
 
 /* Bind a prefix's family, length and network to parameters i, i+1, i+2. */
 void store_bind_prefix(sqlite3_stmt *s, int i, const struct attrib_prefix *p);
+
+/* Bind a string, or NULL when it is NULL or empty; the string must outlive
+ * the statement's step. */
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
 
 /* Bind an int64 that may be open (INT64_MAX) as NULL. */
 void store_bind_time(sqlite3_stmt *s, int i, int64_t t);

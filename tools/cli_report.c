@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "attrib/cases.h"
 #include "attrib/lookup.h"
 #include "attrib/store.h"
 #include "attrib/times.h"
@@ -212,6 +213,32 @@ static int answer_one(struct run *r, const struct report_fact *f, json_t *answer
 	return 0;
 }
 
+/* Run @p command with @p args (consumed; NULL: out of memory) and hand
+ * back the answer (@p resp, to be released) and its arguments (@p out).
+ * A failure sets r->exit and returns -EIO or -ENOMEM. */
+static int call(struct run *r, const char *command, json_t *args, json_t **resp, json_t **out)
+{
+	int rc;
+
+	*resp = NULL;
+	if (!args) {
+		fprintf(stderr, "attrib: out of memory\n");
+		r->exit = CLI_EXIT_SOFTWARE;
+		return -ENOMEM;
+	}
+	rc = cli_call(r->c, command, args, resp);
+	json_decref(args);
+	if (rc == 0)
+		rc = cli_result(*resp, out);
+	if (rc) {
+		json_decref(*resp);
+		*resp = NULL;
+		r->exit = rc;
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Resolve r->pend in one batch "lookup" request, over attribd's socket or
  * in-process on --db (cli_call), audited either way. */
 static int resolve(struct run *r, json_t **answers)
@@ -232,20 +259,9 @@ static int resolve(struct run *r, json_t **answers)
 		}
 	}
 	args = list ? json_pack("{s:o}", "lookups", list) : NULL;
-	if (!args) {
-		fprintf(stderr, "attrib: out of memory\n");
-		r->exit = CLI_EXIT_SOFTWARE;
-		return -ENOMEM;
-	}
-	rc = cli_call(r->c, "lookup", args, &resp);
-	json_decref(args);
-	if (rc == 0)
-		rc = cli_result(resp, &out);
-	if (rc) {
-		json_decref(resp);
-		r->exit = rc;
-		return -EIO;
-	}
+	rc = call(r, "lookup", args, &resp, &out);
+	if (rc < 0)
+		return rc;
 	*answers = json_incref(json_object_get(out, "lookups"));
 	json_decref(resp);
 	return 0;
@@ -394,12 +410,77 @@ static gint by_name(gconstpointer a, gconstpointer b)
 	return strcmp(x->account, y->account);
 }
 
+/* Record the report against the accounts it matched (the ledger, attrib
+ * cases), RECORD_BATCH accounts a request; the answers give each account's
+ * ledger summary, gathered into @p ledger (account -> summary). */
+#define RECORD_BATCH 1000
+
+static int record_cases(struct run *r, const struct report_done *d, json_t *ledger)
+{
+	for (size_t i = 0; i < d->n_accounts; i += RECORD_BATCH) {
+		json_t *list = json_array(), *args, *resp = NULL, *out, *item;
+		size_t k;
+		int rc;
+
+		for (size_t j = i; list && j < d->n_accounts && j < i + RECORD_BATCH; j++) {
+			const struct report_account *a = d->accounts[j];
+
+			if (json_array_append_new(list, json_pack("{s:s, s:I, s:o, s:o}", "account",
+								  a->account, "events",
+								  (json_int_t)a->events, "first",
+								  time_json(a->first), "last",
+								  time_json(a->last))) < 0) {
+				json_decref(list);
+				list = NULL;
+			}
+		}
+		args = list ? json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:o}", "report", "digest",
+					d->digest, "kind", report_kind_name(r->info.kind), "type",
+					r->info.type, "reporter", r->info.reporter, "report-id",
+					r->info.report_id, "accounts", list)
+			    : NULL;
+		rc = call(r, "cases-record", args, &resp, &out);
+		if (rc < 0) {
+			fprintf(stderr, "attrib: %s: not recorded in the ledger\n", d->file);
+			return rc;
+		}
+		json_array_foreach(json_object_get(out, "accounts"), k, item)
+			json_object_set(ledger, json_string_value(json_object_get(item, "account")),
+					item);
+		json_decref(resp);
+	}
+	return 0;
+}
+
+/* What the ledger says of an account: after @p events events of this
+ * report, if any, its reports lately and its warning. */
+static void print_ledger(const char *account, uint64_t events, json_t *l)
+{
+	const char *warned = json_string_value(json_object_get(l, "warned"));
+	json_int_t after = json_integer_value(json_object_get(l, "reports-after-warning"));
+	json_int_t lately = json_integer_value(json_object_get(l, "reports-90d"));
+
+	printf("  account %s: ", account);
+	if (events)
+		printf("%llu event%s here; ", (unsigned long long)events, events == 1 ? "" : "s");
+	printf("%lld report%s in the last %d days", (long long)lately, lately == 1 ? "" : "s",
+	       ATTRIB_CASES_WINDOW_DAYS);
+	if (!warned)
+		printf("; never warned\n");
+	else if (after)
+		printf("; warned %s, reported again since (%lld report%s)\n", warned,
+		       (long long)after, after == 1 ? "" : "s");
+	else
+		printf("; warned %s, nothing since\n", warned);
+}
+
 static int report_end(struct run *r, struct report_done *d)
 {
 	GPtrArray *list = g_ptr_array_new();
+	json_t *ledger = json_object();
 	GHashTableIter it;
 	gpointer key, value;
-	int rc = 0;
+	int rc = ledger ? 0 : -ENOMEM;
 
 	g_hash_table_iter_init(&it, r->accounts);
 	while (g_hash_table_iter_next(&it, &key, &value))
@@ -417,6 +498,10 @@ static int report_end(struct run *r, struct report_done *d)
 							     g_hash_table_lookup(r->seen, acct)) +
 						     1));
 	}
+	if (rc == 0)
+		rc = record_cases(r, d, ledger);
+	if (rc < 0)
+		goto out;
 	if (r->c->json) {
 		json_t *answers = json_object(), *accts = json_array();
 		json_t *o;
@@ -425,9 +510,12 @@ static int report_end(struct run *r, struct report_done *d)
 			json_object_set_new(answers, attrib_status_name(s),
 					    json_integer((json_int_t)r->counts[s]));
 		for (size_t i = 0; i < d->n_accounts; i++)
-			json_array_append_new(accts, json_pack("{s:s, s:I}", "account",
+			json_array_append_new(accts, json_pack("{s:s, s:I, s:O?}", "account",
 							       d->accounts[i]->account, "events",
-							       (json_int_t)d->accounts[i]->events));
+							       (json_int_t)d->accounts[i]->events,
+							       "ledger",
+							       json_object_get(ledger,
+									       d->accounts[i]->account)));
 		o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}",
 			      "type", "report", "file", d->file, "report", r->report_no, "kind",
 			      report_kind_name(r->info.kind), "report-type", r->info.type,
@@ -456,9 +544,17 @@ static int report_end(struct run *r, struct report_done *d)
 				any = true;
 			}
 		printf("%s\n", any ? "" : " none asked");
+		for (size_t i = 0; i < d->n_accounts && i < SHOW_PER_REPORT; i++)
+			print_ledger(d->accounts[i]->account, d->accounts[i]->events,
+				     json_object_get(ledger, d->accounts[i]->account));
+		if (d->n_accounts > SHOW_PER_REPORT)
+			printf("  ... %zu more accounts (--json lists every one)\n",
+			       d->n_accounts - SHOW_PER_REPORT);
 	}
 	if (rc == 0 && r->c->drafts && d->n_accounts)
 		rc = report_drafts(d, r->c->drafts, r->c->templates);
+out:
+	json_decref(ledger);
 	g_ptr_array_free(list, TRUE);
 	return rc;
 }
@@ -612,12 +708,75 @@ const char cli_cases_usage[] =
 	"happened after that warning.  `cases warn` records that a warning was sent (at\n"
 	"TIME, default now).\n";
 
+static void print_cases(json_t *a)
+{
+	json_t *reports = json_object_get(a, "report-list"), *w = json_object_get(a, "warning-list");
+	json_t *o;
+	size_t i;
+
+	print_ledger(json_string_value(json_object_get(a, "account")), 0, a);
+	json_array_foreach(reports, i, o) {
+		const char *type = json_string_value(json_object_get(o, "type"));
+		const char *from = json_string_value(json_object_get(o, "reporter"));
+		json_int_t n = json_integer_value(json_object_get(o, "events"));
+
+		printf("  %s .. %s  %s", json_string_value(json_object_get(o, "first")),
+		       json_string_value(json_object_get(o, "last")),
+		       json_string_value(json_object_get(o, "kind")));
+		if (type)
+			printf(" \"%s\"", type);
+		printf(", %lld event%s (report %.12s)\n", (long long)n, n == 1 ? "" : "s",
+		       json_string_value(json_object_get(o, "digest")));
+		if (from)
+			printf("    from %s\n", from);
+	}
+	json_array_foreach(w, i, o) {
+		const char *note = json_string_value(json_object_get(o, "note"));
+
+		printf("  warned %s%s%s\n", json_string_value(json_object_get(o, "time")),
+		       note ? ": " : "", note ? note : "");
+	}
+}
+
 int cli_cases(struct cli *c, int argc, char **argv)
 {
-	(void)c;
-	(void)argc;
-	(void)argv;
-	/* TODO: the ledger (schema 005) comes with the next step. */
-	fprintf(stderr, "attrib: cases: not yet available\n");
-	return CLI_EXIT_SOFTWARE;
+	bool warn = argc >= 2 && strcmp(argv[1], "warn") == 0;
+	const char *account = argc == 2 && !warn ? argv[1] : argc == 3 && warn ? argv[2] : NULL;
+	json_t *args, *resp = NULL, *out;
+	int64_t t;
+	int rc;
+
+	if (!account || (!warn && (c->at || c->note))) {
+		fputs(cli_cases_usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	args = json_pack("{s:s}", "account", account);
+	if (args && warn && c->at) {
+		char buf[ATTRIB_TIME_STRLEN];
+
+		rc = cli_parse_time(c, "--time", c->at, &t);
+		if (rc) {
+			json_decref(args);
+			return rc;
+		}
+		json_object_set_new(args, "time", json_string(attrib_time_format(t, buf)));
+	}
+	if (args && warn && c->note)
+		json_object_set_new(args, "note", json_string(c->note));
+	if (!args) {
+		fprintf(stderr, "attrib: out of memory\n");
+		return CLI_EXIT_SOFTWARE;
+	}
+	rc = cli_call(c, warn ? "cases-warn" : "cases", args, &resp);
+	json_decref(args);
+	if (rc == 0)
+		rc = cli_result(resp, &out);
+	if (rc == 0 && c->json)
+		rc = print_json(json_incref(out)) < 0 ? CLI_EXIT_SOFTWARE : 0;
+	else if (rc == 0 && warn)
+		printf("%s\n", json_string_value(json_object_get(resp, "text")));
+	else if (rc == 0)
+		print_cases(out);
+	json_decref(resp);
+	return rc;
 }

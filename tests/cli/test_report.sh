@@ -340,6 +340,63 @@ usage)
 	run 66 report x --drafts "$tmp/nowhere"
 	;;
 
+ledger)
+	# Every match recorded against its account once; the window counts
+	# reports with an event in the last 90 days from now, so the times of
+	# this case are relative to now.
+	store
+	ago() { date -u -d "@$(($(date +%s) - $1 * 86400))" +%Y-%m-%dT%H:%M:%SZ; }
+	cat >"$tmp/more.jsonl" <<EOF
+{"type":"lease-commit","source":"dhcp4","server":"kea-a","address":"192.0.2.20","time":"$(ago 20)","valid-lifetime":2592000,"hwaddr":"$(mac 5)"}
+EOF
+	printf 'kind,value,account,valid_from,valid_to\nhwaddr,%s,CU-5,2026-01-01T00:00:00Z,\n' \
+		"$(mac 5)" >"$tmp/subs5.csv"
+	run 0 import subscribers "$tmp/subs5.csv"
+	run 0 apply "$tmp/more.jsonl"
+
+	printf '192.0.2.20 %s\n' "$(ago 10)" >"$tmp/a.txt"
+	run 0 report "$tmp/a.txt"
+	has "$tmp/out" "account CU-5: 1 event here; 1 report in the last 90 days; never warned"
+	# Read again: the same digest adds nothing.
+	run 0 report "$tmp/a.txt"
+	has "$tmp/out" "account CU-5: 1 event here; 1 report in the last 90 days; never warned"
+
+	warned=$(ago 5)
+	run 0 cases warn CU-5 --time "$warned" --note "first notice"
+	has "$tmp/out" "warning to CU-5 recorded at $warned"
+	run 0 report "$tmp/a.txt"
+	has "$tmp/out" "1 report in the last 90 days; warned $warned, nothing since"
+
+	again=$(ago 2)
+	printf '192.0.2.20 %s 4444\n192.0.2.20 %s 4445\n' "$again" "$again" >"$tmp/b.txt"
+	run 0 report "$tmp/b.txt"
+	has "$tmp/out" "account CU-5: 2 events here; 2 reports in the last 90 days; warned $warned, reported again since (1 report)"
+	run 0 --json cases CU-5
+	jqis '.[0] | [."reports-90d", .reports, .warnings, ."reports-after-warning"] | @csv' \
+		'2,2,1,1'
+	jqis '.[0]."report-list" | map(.events) | @csv' '2,1'
+	jqis '.[0]."report-list"[0].last' "$again"
+	jqis '.[0]."warning-list"[0].note' 'first notice'
+
+	# A report from February: on the ledger, not in the 90 days.  An
+	# unmapped answer names no account and records nothing.
+	printf '192.0.2.10 2026-02-20T09:00:00Z\n192.0.2.12 2026-02-20T09:00:00Z\n' >"$tmp/c.txt"
+	run 0 report "$tmp/c.txt"
+	has "$tmp/out" "account CU-1: 1 event here; 0 reports in the last 90 days; never warned"
+	run 0 --json cases CU-1
+	jqis '.[0] | [."reports-90d", .reports] | @csv' '0,1'
+	run 0 --json cases "$(mac 4)"
+	jqis '.[0].reports' '0'
+
+	# Bad input changes nothing.
+	run 64 cases
+	run 64 cases warn
+	run 64 cases warn CU-5 --time 2026-03-01T00:00:00
+	has "$tmp/err" "without a zone"
+	run 0 --json cases CU-5
+	jqis '.[0].warnings' '1'
+	;;
+
 *)
 	echo "unknown case $case"
 	exit 2

@@ -59,12 +59,20 @@ static void test_session_rules_search_by_index(void **state)
 	assert_no_scan(*state, Q_NAS_OPEN);
 }
 
+static void test_ledger_reads_one_account_by_index(void **state)
+{
+	assert_no_scan(*state, Q_CASE_SUMMARY);
+	assert_no_scan(*state, Q_CASE_REPORTS);
+	assert_no_scan(*state, Q_CASE_WARNINGS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FX_TEST(test_lookup_probes_use_an_index),
 		FX_TEST(test_lease_rules_search_by_index),
 		FX_TEST(test_session_rules_search_by_index),
+		FX_TEST(test_ledger_reads_one_account_by_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
