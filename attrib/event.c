@@ -124,6 +124,35 @@ int attrib_identity_normalize(const char *kind, const char *in, char *out, size_
 	return 0;
 }
 
+int attrib_identity_from_bytes(const char *kind, const uint8_t *data, size_t len, char *out,
+			       size_t outlen)
+{
+	char text[ATTRIB_STR_MAX];
+	bool printable = !in_list(kind, hex_kinds, sizeof(hex_kinds) / sizeof(*hex_kinds));
+	int rc;
+
+	if (outlen)
+		out[0] = '\0';
+	for (size_t i = 0; i < len; i++)
+		printable &= data[i] >= 0x20 && data[i] < 0x7f;
+	if (len == 0)
+		return -EINVAL;
+	if ((printable ? len + 1 : 2 * len + 3) > sizeof(text))
+		return -ENAMETOOLONG;
+	if (printable) {
+		memcpy(text, data, len);
+		text[len] = '\0';
+	} else {
+		strcpy(text, "0x");
+		for (size_t i = 0; i < len; i++)
+			snprintf(text + 2 + 2 * i, 3, "%02x", data[i]);
+	}
+	rc = attrib_identity_normalize(kind, text, out, outlen);
+	if (rc < 0 && outlen)
+		out[0] = '\0';
+	return rc;
+}
+
 /* The text fields of an event, by JSON name. */
 struct str_field {
 	const char *name;

@@ -127,3 +127,13 @@ json_t *attrib_event_to_json(const struct attrib_event *ev);
  * @return 0; -EINVAL for a hex kind that is not hex or an unknown kind;
  * -ENAMETOOLONG when the result does not fit @p outlen. */
 int attrib_identity_normalize(const char *kind, const char *in, char *out, size_t outlen);
+
+/** An identity a server holds as raw bytes (a hardware address, a DUID, a
+ * relay agent's sub-option) in the form attrib_identity_normalize() gives.
+ * hwaddr, client-id and duid are always hex bytes; the relay ids are text
+ * when every byte is printable ASCII, as relays configured with names
+ * ("olt-3.ams:1/1/4") send them and customer systems list them, else hex.
+ * @return 0; -EINVAL for no bytes or an unknown kind; -ENAMETOOLONG when the
+ * result does not fit @p outlen.  On failure @p out is "". */
+int attrib_identity_from_bytes(const char *kind, const uint8_t *data, size_t len, char *out,
+			       size_t outlen);

@@ -593,29 +593,11 @@ static int kea_identity(const struct kea_reader *k, enum kea_col c, const char *
 	return 0;
 }
 
-/* One option-82 sub-option as an identity: as text when every byte is
- * printable, as relays configured with names ("olt-3.ams:1/1/4") send it and
- * customer systems list it, else as hex bytes.  A sub-option too long for
- * an identity is left out: it is the relay's data, not an error in the file. */
+/* One option-82 sub-option as an identity.  A sub-option too long for an
+ * identity is left out: it is the relay's data, not an error in the file. */
 static void relay_suboption(const char *kind, const uint8_t *data, size_t len, char *dst)
 {
-	char text[ATTRIB_STR_MAX];
-	bool printable = true;
-
-	for (size_t i = 0; i < len; i++)
-		printable &= data[i] >= 0x20 && data[i] < 0x7f;
-	if (len == 0 || (printable ? len + 1 : 2 * len + 3) > sizeof(text))
-		return;
-	if (printable) {
-		memcpy(text, data, len);
-		text[len] = '\0';
-	} else {
-		strcpy(text, "0x");
-		for (size_t i = 0; i < len; i++)
-			snprintf(text + 2 + 2 * i, 3, "%02x", data[i]);
-	}
-	if (attrib_identity_normalize(kind, text, dst, ATTRIB_STR_MAX) < 0)
-		dst[0] = '\0';
+	attrib_identity_from_bytes(kind, data, len, dst, ATTRIB_STR_MAX);
 }
 
 /* The relay agent information (DHCPv4 option 82) that store-extended-info
