@@ -1,0 +1,346 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The Kea hook end to end: real kea-dhcp4 / kea-dhcp6 from Debian's packages
+# load libdhcp_attrib.so on loopback high ports in a temporary directory,
+# perfdhcp plays the clients (through a relay, as Kea on loopback requires),
+# attribd ingests the journals, and oracle.py checks every answer against
+# Kea's own lease file.
+#
+# usage: test_kea.sh ATTRIB ATTRIBD HOOK PART
+#   v4          DORA, renewals, releases, option 82, Kea's multi-threading on
+#   v6          addresses and delegated prefixes, renewals, releases, MT on
+#   reload      SIGHUP and config-reload mid-run: the library unloads, reloads
+#   unwritable  the journal's file system fills up mid-run: every ACK still
+#               comes, the loss is recorded and answers there say "gap"
+set -u
+
+attrib=$1
+attribd=$2
+hook=$3
+part=$4
+here=$(cd "$(dirname "$0")" && pwd)
+
+for tool in jq perfdhcp kea-dhcp4 kea-dhcp6 python3; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "SKIP: $tool is needed (scripts/setup-debian installs it)"
+		exit 77
+	fi
+done
+
+# The full file system of "unwritable" is a tmpfs in a mount namespace of
+# this test's own, which goes away with it.
+if [ "$part" = unwritable ] && [ -z "${ATTRIB_KEA_UNSHARED:-}" ]; then
+	if ! unshare -m true 2>/dev/null; then
+		echo "SKIP: unwritable needs unshare -m (root, CAP_SYS_ADMIN) to mount a small tmpfs"
+		exit 77
+	fi
+	ATTRIB_KEA_UNSHARED=1 exec unshare -m --propagation private sh "$0" "$@"
+fi
+
+tmp=$(mktemp -d /tmp/attrib-kea.XXXXXX)
+pids=
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	umount "$tmp/journal" 2>/dev/null
+	if [ -n "${ATTRIB_TEST_KEEP:-}" ]; then
+		echo "kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# Two free UDP ports on 127.0.0.1 and ::1, next to each other: the server's
+# and the one perfdhcp listens on.  Parallel tests each find their own.
+ports=$(python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 60000, 2)
+    socks = []
+    try:
+        for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            for port in (p, p + 1):
+                s = socket.socket(fam, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((host, port))
+        print(p, p + 1)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+PY
+)
+srv_port=${ports% *}
+cli_port=${ports#* }
+export KEA_PIDFILE_DIR=$tmp KEA_LOCKFILE_DIR=$tmp
+
+mkdir "$tmp/journal"
+if [ "$part" = unwritable ]; then
+	mount -t tmpfs -o size=256k,mode=0755 attrib-test "$tmp/journal" ||
+		{ echo "SKIP: cannot mount a tmpfs"; exit 77; }
+fi
+
+# The subscriber map: perfdhcp's clients are its base MAC plus 0 .. N-1
+# (v4), or a DUID-LL from its default MAC 00:0c:01:02:03:04 whose last byte
+# counts on, wrapping at 256 (v6, given -b duid=...); each is an account.
+write_map() { # FAMILY BASE-MAC COUNT
+	python3 - "$@" >"$tmp/subs.csv" <<'PY'
+import sys
+family, base, n = int(sys.argv[1]), int(sys.argv[2].replace(":", ""), 16), int(sys.argv[3])
+print("kind,value,account,valid_from,valid_to")
+for i in range(n):
+    m = base + i if family == 4 else (base & ~0xff) | ((base + i) & 0xff)
+    mac = ":".join("%02x" % b for b in m.to_bytes(6, "big"))
+    if family == 4:
+        print("hwaddr,%s,ACC-%05d,2020-01-01T00:00:00Z," % (mac, i))
+    else:
+        print("duid,00:03:00:01:%s,ACC-%05d,2020-01-01T00:00:00Z," % (mac, i))
+PY
+}
+
+start_attribd() {
+	cat >"$tmp/attribd.json" <<EOT
+{"attribd": {"database": "$tmp/attrib.db", "journal-dir": "$tmp/journal",
+  "control-socket": {"socket-name": "$tmp/attribd.sock"},
+  "roles": [{"role": "abuse", "users": [$(id -u)]}]}}
+EOT
+	"$attrib" --db "$tmp/attrib.db" import subscribers "$tmp/subs.csv" >/dev/null ||
+		fail "the subscriber map did not import"
+	"$attribd" -c "$tmp/attribd.json" 2>"$tmp/attribd.log" &
+	attribd_pid=$!
+	pids="$pids $attribd_pid"
+	for i in $(seq 100); do [ -S "$tmp/attribd.sock" ] && break; sleep 0.1; done
+	[ -S "$tmp/attribd.sock" ] || { fail "attribd did not start"; cat "$tmp/attribd.log"; exit 1; }
+}
+
+# Wait until attribd has applied every journal: it removes each once it is
+# applied and sealed (Kea stopped, or the hook unloaded).
+wait_ingested() {
+	for i in $(seq 300); do
+		ls "$tmp/journal" | grep -q '\.journal$' || return 0
+		sleep 0.1
+	done
+	fail "attribd left journals unapplied: $(ls "$tmp/journal")"
+	sed 's/^/    /' "$tmp/attribd.log"
+}
+
+hook_params() {
+	echo "\"journal-dir\": \"$tmp/journal\", \"server-id\": \"$1\",
+	      \"heartbeat-interval-ms\": 1000, \"sync-interval-ms\": 200"
+}
+
+# kea4_config FILE MT: DHCPv4 on 127.0.0.1; relayed through 127.0.0.1 (perfdhcp).
+kea4_config() {
+	cat >"$1" <<EOT
+{"Dhcp4": {
+  "interfaces-config": {"interfaces": ["lo"], "dhcp-socket-type": "udp"},
+  "lease-database": {"type": "memfile", "name": "$tmp/leases4.csv", "lfc-interval": 0},
+  "control-socket": {"socket-type": "unix", "socket-name": "$tmp/kea4.ctrl"},
+  "multi-threading": {"enable-multi-threading": $2, "thread-pool-size": 4,
+                      "packet-queue-size": 256},
+  "valid-lifetime": 3600, "renew-timer": 900, "rebind-timer": 1800,
+  "subnet4": [{"id": 7, "subnet": "198.18.0.0/15", "relay": {"ip-addresses": ["127.0.0.1"]},
+               "pools": [{"pool": "198.18.0.1 - 198.19.255.254"}]}],
+  "hooks-libraries": [{"library": "$hook", "parameters": { $(hook_params kea4-test) }}],
+  "loggers": [{"name": "kea-dhcp4", "severity": "INFO",
+               "output_options": [{"output": "$tmp/kea4.log"}]}]
+}}
+EOT
+}
+
+kea6_config() {
+	cat >"$1" <<EOT
+{"Dhcp6": {
+  "interfaces-config": {"interfaces": ["lo/::1"]},
+  "server-id": {"type": "LLT", "persist": false},
+  "lease-database": {"type": "memfile", "name": "$tmp/leases6.csv", "lfc-interval": 0},
+  "multi-threading": {"enable-multi-threading": $2, "thread-pool-size": 4,
+                      "packet-queue-size": 256},
+  "valid-lifetime": 3600, "preferred-lifetime": 1800,
+  "subnet6": [{"id": 9, "subnet": "2001:db8:1::/64", "relay": {"ip-addresses": ["::1"]},
+               "pools": [{"pool": "2001:db8:1::1:0/112"}],
+               "pd-pools": [{"prefix": "2001:db8:8000::", "prefix-len": 36,
+                             "delegated-len": 56}]}],
+  "hooks-libraries": [{"library": "$hook", "parameters": { $(hook_params kea6-test) }}],
+  "loggers": [{"name": "kea-dhcp6", "severity": "INFO",
+               "output_options": [{"output": "$tmp/kea6.log"}]}]
+}}
+EOT
+}
+
+# start_kea 4|6 CONFIG: run the server; wait until the hook is loaded.
+start_kea() {
+	(cd "$tmp" && exec "kea-dhcp$1" -c "$2" -p "$srv_port" -P "$cli_port") \
+		>"$tmp/kea$1.out" 2>&1 &
+	kea_pid=$!
+	pids="$pids $kea_pid"
+	for i in $(seq 100); do grep -q ATTRIB_LOADED "$tmp/kea$1.log" 2>/dev/null && return 0; sleep 0.1; done
+	fail "kea-dhcp$1 did not load the hook"
+	sed 's/^/    /' "$tmp/kea$1.out" "$tmp/kea$1.log"
+	exit 1
+}
+
+stop_kea() {
+	kill "$kea_pid"
+	wait "$kea_pid"
+	grep -q ATTRIB_UNLOADED "$tmp/kea$1.log" || fail "kea-dhcp$1 did not unload the hook"
+}
+
+# run_perfdhcp COMMAND...: run perfdhcp into $tmp/perf.  It exits 3 when requests
+# went unanswered, which DHCPv4 releases always are: perfdhcp_ok counts.
+run_perfdhcp() {
+	rc=0
+	"$@" >"$tmp/perf" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { fail "perfdhcp: exit status $rc"; cat "$tmp/perf"; }
+}
+
+# perfdhcp_ok FILE: every exchange perfdhcp started was answered (DHCPv4
+# RELEASE has no answer).
+perfdhcp_ok() {
+	sum='/^\*\*\*Statistics for: / { rel = /RELEASE/ && !/REPLY/ }
+	     !rel && $0 ~ "^" key { s += $NF } END { print s + 0 }'
+	sent=$(awk -v key="sent packets:" "$sum" "$1")
+	recv=$(awk -v key="received packets:" "$sum" "$1")
+	drops=$(awk -v key="drops:" "$sum" "$1")
+	[ "$sent" -gt 0 ] || fail "perfdhcp sent nothing"
+	[ "$drops" -eq 0 ] || { fail "perfdhcp: $drops of $sent requests unanswered"; cat "$1"; }
+	echo "perfdhcp: $sent requests, $recv answers, $drops unanswered"
+}
+
+# oracle ARG...: every answer checked against Kea's lease file, as of the
+# next whole second (a release may have come within the current one).
+oracle() {
+	python3 "$here/oracle.py" --socket "$tmp/attribd.sock" --map "$tmp/subs.csv" \
+		--now "$(($(date +%s) + 1))" "$@" || fail "answers differ from Kea's lease file"
+}
+
+RAI_CIRCUIT="olt-3.ams:1/1/4"
+# Option 82: circuit-id "olt-3.ams:1/1/4", remote-id 00:00:5e:00:53:ff.
+RAI=01$(printf %02x ${#RAI_CIRCUIT})$(printf %s "$RAI_CIRCUIT" | od -An -tx1 | tr -d ' \n')
+RAI=${RAI}020600005e0053ff
+
+# v4_start [attribd]: 400 DHCPv4 clients in the map, Kea (multi-threaded)
+# running, and attribd if asked for.
+v4_start() {
+	write_map 4 00:00:5e:00:53:00 400
+	[ -z "${1:-}" ] || start_attribd
+	kea4_config "$tmp/kea4.json" true
+	start_kea 4 "$tmp/kea4.json"
+}
+
+# perf4 ARG...: perfdhcp as those 400 DHCPv4 clients.
+perf4() {
+	perfdhcp -4 -l 127.0.0.1 -L "$cli_port" -N "$srv_port" -b mac=00:00:5e:00:53:00 -R 400 \
+		"$@" 127.0.0.1
+}
+
+case $part in
+v4)
+	v4_start attribd
+	run_perfdhcp perf4 -r 200 -f 30 -F 20 -p 5 -o "82,$RAI"
+	perfdhcp_ok "$tmp/perf"
+	stop_kea 4
+	wait_ingested
+	grep -q 'DHCP4_MULTI_THREADING_INFO enabled: yes' "$tmp/kea4.log" ||
+		fail "kea-dhcp4 did not run multi-threaded"
+	[ "$(grep -c ',0,,0,$\|,0,,0,\r$' "$tmp/leases4.csv")" -gt 0 ] ||
+		fail "perfdhcp released nothing"
+	oracle --leases "$tmp/leases4.csv" --family 4 --circuit-id "$RAI_CIRCUIT" --min-checks 400
+	;;
+v6)
+	write_map 6 00:0c:01:02:03:04 250
+	start_attribd
+	kea6_config "$tmp/kea6.json" true
+	start_kea 6 "$tmp/kea6.json"
+	run_perfdhcp perfdhcp -6 -l lo -L "$cli_port" -N "$srv_port" -A 1 -e address-and-prefix \
+		-b duid=0003000100005e005300 \
+		-R 250 -r 100 -f 15 -F 10 -p 5 ::1
+	perfdhcp_ok "$tmp/perf"
+	stop_kea 6
+	wait_ingested
+	grep -q 'DHCP6_MULTI_THREADING_INFO enabled: yes' "$tmp/kea6.log" ||
+		fail "kea-dhcp6 did not run multi-threaded"
+	[ "$(awk -F, '$7 == 2' "$tmp/leases6.csv" | wc -l)" -gt 0 ] || fail "no delegated prefix"
+	oracle --leases "$tmp/leases6.csv" --family 6 --min-checks 500
+	;;
+reload)
+	v4_start attribd
+	perf4 -r 100 -f 20 -F 10 -p 6 >"$tmp/perf" 2>&1 &
+	perf=$!
+	pids="$pids $perf"
+	sleep 2
+	kill -HUP "$kea_pid"
+	sleep 2
+	python3 - "$tmp/kea4.ctrl" "$tmp/kea4.json" <<'PY' || fail "config-reload failed"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(json.dumps({"command": "config-reload"}).encode())
+resp = json.loads(s.makefile().read())
+sys.exit(0 if resp.get("result") == 0 else 1)
+PY
+	rc=0
+	wait $perf || rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "perfdhcp: exit status $rc"
+	stop_kea 4
+	[ "$(grep -c ATTRIB_LOADED "$tmp/kea4.log")" -ge 3 ] ||
+		fail "the hook was not loaded again on each reconfiguration"
+	[ "$(grep -c ATTRIB_UNLOADED "$tmp/kea4.log")" -ge 3 ] ||
+		fail "the hook was not unloaded on each reconfiguration"
+	wait_ingested
+	oracle --leases "$tmp/leases4.csv" --family 4 --min-checks 300
+	;;
+unwritable)
+	v4_start
+	perf4 -r 100 -p 9 >"$tmp/perf" 2>&1 &
+	perf=$!
+	pids="$pids $perf"
+	sleep 3
+	# Fill the journal's file system: every write of the hook now fails.
+	from=$(date +%s)
+	dd if=/dev/zero of="$tmp/journal/filler" bs=4k 2>/dev/null
+	sleep 3
+	rm "$tmp/journal/filler"
+	to=$(date +%s)
+	wait $perf || fail "perfdhcp: exit status $?"
+	perfdhcp_ok "$tmp/perf"
+	stop_kea 4
+	grep -q 'ATTRIB_JOURNAL_TROUBLE.*No space left on device' "$tmp/kea4.log" ||
+		fail "the hook did not log the failing journal"
+	grep -q 'ATTRIB_JOURNAL_RECOVERED' "$tmp/kea4.log" || fail "the hook did not log recovery"
+	start_attribd
+	wait_ingested
+	"$attrib" --socket "$tmp/attribd.sock" --json lookup 198.18.0.1 "@$((from + 1))" \
+		>"$tmp/gap" 2>&1
+	jq -e '.coverage == "gap" and (."coverage-note" | test("lost [0-9]+ events"))' \
+		"$tmp/gap" >/dev/null || fail "no gap recorded for the outage: $(cat "$tmp/gap")"
+	# Leases committed while the disk was full are lost (and answered with a
+	# gap); those a second clear of it are all there.
+	oracle --leases "$tmp/leases4.csv" --family 4 --window $((from - 1)) $((to + 1)) \
+		--min-checks 300
+	;;
+*)
+	echo "unknown part $part"
+	exit 2
+	;;
+esac
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "ok"
