@@ -254,15 +254,20 @@ static void lookup_batch(struct attrib_request *r, json_t *list)
 		if (parse_lookup(r, json_array_get(list, i), where, &qs[i]) < 0)
 			goto out;
 	}
+	/* One snapshot for the batch: consistent answers, one read lock. */
+	attrib_store_read_begin(r->ctx->st);
 	for (size_t i = 0; i < n; i++) {
 		enum attrib_status st;
 		json_t *a;
 
-		if (run_lookup(r, &qs[i], &a, &st) < 0)
+		if (run_lookup(r, &qs[i], &a, &st) < 0) {
+			attrib_store_read_end(r->ctx->st, 0);
 			goto out;
+		}
 		json_array_append_new(answers, a);
 		counts[st]++;
 	}
+	attrib_store_read_end(r->ctx->st, 0);
 	for (int s = 0; s <= ATTRIB_STATUS_OUTSIDE_RETENTION; s++)
 		if (counts[s])
 			len += (size_t)snprintf(r->status + len, sizeof(r->status) - len, "%s%s %zu",

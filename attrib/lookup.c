@@ -379,16 +379,16 @@ int attrib_lookup(struct attrib_store *st, const struct attrib_policy *pol,
 	out->tolerance = tolerance;
 	if (tolerance < 0)
 		return -EINVAL;
-	if (store_read_begin(st) < 0)
+	if (attrib_store_read_begin(st) < 0)
 		return -EIO;
 	if (st->horizon && t < st->horizon) {
 		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
-		return store_read_end(st, 0);
+		return attrib_store_read_end(st, 0);
 	}
 	rc = collect(st, pol, addr, t - tolerance, t + tolerance, t, out);
 	if (rc == 0)
 		rc = coverage(st, pol, t - tolerance, t + tolerance, out);
-	return store_read_end(st, rc);
+	return attrib_store_read_end(st, rc);
 }
 
 int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
@@ -403,16 +403,16 @@ int attrib_history(struct attrib_store *st, const struct attrib_policy *pol,
 	out->time_to = to;
 	if (to <= from)
 		return -EINVAL;
-	if (store_read_begin(st) < 0)
+	if (attrib_store_read_begin(st) < 0)
 		return -EIO;
 	if (st->horizon && from < st->horizon) {
 		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
-		return store_read_end(st, 0);
+		return attrib_store_read_end(st, 0);
 	}
 	rc = collect(st, pol, addr, from, to - 1, OPEN, out);
 	if (rc == 0)
 		rc = coverage(st, pol, from, to - 1, out);
-	return store_read_end(st, rc);
+	return attrib_store_read_end(st, rc);
 }
 
 static json_t *time_or_null(int64_t t)

@@ -436,23 +436,30 @@ int store_refresh(struct attrib_store *st)
 	return load_caches(st);
 }
 
-int store_read_begin(struct attrib_store *st)
+int attrib_store_read_begin(struct attrib_store *st)
 {
 	int rc;
 
 	if (st->in_txn)
 		return store_refresh(st);
+	if (st->in_read++)
+		return 0;
 	rc = store_exec(st, store_stmt(st, Q_BEGIN_READ));
 	if (rc == 0)
 		rc = store_refresh(st);
-	if (rc < 0 && !sqlite3_get_autocommit(st->db))
-		store_exec(st, store_stmt(st, Q_ROLLBACK));
+	if (rc < 0) {
+		st->in_read = 0;
+		if (!sqlite3_get_autocommit(st->db))
+			store_exec(st, store_stmt(st, Q_ROLLBACK));
+	}
 	return rc;
 }
 
-int store_read_end(struct attrib_store *st, int rc)
+int attrib_store_read_end(struct attrib_store *st, int rc)
 {
-	if (!st->in_txn && !sqlite3_get_autocommit(st->db))
+	if (st->in_txn || st->in_read == 0 || --st->in_read)
+		return rc;
+	if (!sqlite3_get_autocommit(st->db))
 		store_exec(st, store_stmt(st, Q_ROLLBACK));
 	return rc;
 }
@@ -608,6 +615,11 @@ int attrib_store_begin(struct attrib_store *st)
 {
 	int rc;
 
+	if (st->in_read) {
+		/* SQLite cannot turn a read into a write without risking BUSY. */
+		snprintf(st->err, sizeof(st->err), "a write begun inside a read snapshot");
+		return -EINVAL;
+	}
 	if (st->in_txn++)
 		return 0;
 	rc = store_exec(st, store_stmt(st, Q_BEGIN));

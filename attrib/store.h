@@ -45,6 +45,16 @@ int attrib_store_schema_latest(void);
 /** SQLite's message for the last failure on this handle. */
 const char *attrib_store_errmsg(struct attrib_store *st);
 
+/** Hold one snapshot of the store for a run of lookups and histories: they
+ * see the same data and share one read lock instead of taking one each.
+ * Nests; within a write transaction it changes nothing.  Hold it briefly
+ * (a batch of requests): a snapshot kept open stops checkpoints from
+ * reusing the WAL.  @return 0 or a negative errno (nothing to end then). */
+int attrib_store_read_begin(struct attrib_store *st);
+
+/** End what attrib_store_read_begin() began; passes @p rc through. */
+int attrib_store_read_end(struct attrib_store *st, int rc);
+
 /** Transactions: apply and import calls made between begin and commit are
  * all kept or, after rollback, all undone.  Outside one, each call is its
  * own transaction.  @return 0 or a negative errno. */

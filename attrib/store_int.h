@@ -83,6 +83,7 @@ struct attrib_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q__COUNT];
 	int in_txn;                 /* attrib_store_begin() depth */
+	int in_read;                /* attrib_store_read_begin() depth */
 	int64_t data_version;       /* PRAGMA data_version the caches below were read at */
 	bool plen[2][129];          /* [family 4, 6][length]: bindings exist */
 	unsigned kinds;             /* KIND_* bits present in the subscriber map */
@@ -123,14 +124,6 @@ int store_binding_add(struct attrib_store *st, struct brow *b);
 
 /* Refresh the caches if another connection changed the store. */
 int store_refresh(struct attrib_store *st);
-
-/* Begin a read: what follows, up to store_read_end(), sees one snapshot of
- * the store, and refreshed caches.  Within a transaction it only refreshes.
- * @return 0 or a negative errno (nothing to end then). */
-int store_read_begin(struct attrib_store *st);
-
-/* End what store_read_begin() began; passes @p rc through. */
-int store_read_end(struct attrib_store *st, int rc);
 
 /* Bind a prefix's family, length and network to parameters i, i+1, i+2. */
 void store_bind_prefix(sqlite3_stmt *s, int i, const struct attrib_prefix *p);
