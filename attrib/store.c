@@ -28,7 +28,7 @@ static const char *const sql[Q__COUNT] = {
 	[Q_DATA_VERSION] = "PRAGMA data_version",
 	[Q_PLEN_ALL] = "SELECT family, plen FROM prefix_len",
 	[Q_PLEN_ADD] = "INSERT OR IGNORE INTO prefix_len (family, plen) VALUES (?1, ?2)",
-	[Q_KINDS] = "SELECT DISTINCT kind FROM subscriber",
+	[Q_KINDS] = "SELECT EXISTS (SELECT 1 FROM subscriber WHERE kind = ?1)",
 	[Q_EVENT_ADD] =
 		"INSERT OR IGNORE INTO event (digest, type, source, time, arrival, event_ts, delay, "
 		"session_time, valid_lifetime, subnet_id, lease_type, addresses, server, nas, "
@@ -85,7 +85,8 @@ static const char *const sql[Q__COUNT] = {
 			     "value = ?2 AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to > ?3)",
 	[Q_PROBE] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 AND "
 		    "net = ?3 AND start <= ?5 AND (until IS NULL OR until > ?4) ORDER BY start",
-	[Q_HEARD_SOURCES] = "SELECT DISTINCT server_id FROM heard",
+	/* The next server after ?1: an index probe per server, never a scan. */
+	[Q_HEARD_SOURCES] = "SELECT min(server_id) FROM heard WHERE server_id > ?1",
 	[Q_HEARD_SPANS] = "SELECT first, last, interval, closed FROM heard WHERE server_id = ?1 AND "
 			  "first <= ?2 ORDER BY first",
 	[Q_LOSS_NEAR] = "SELECT server_id, first, last, lost FROM loss WHERE last >= ?1 AND "
@@ -356,19 +357,27 @@ static int64_t meta_int(struct attrib_store *st, const char *key, int64_t dflt)
 	return v;
 }
 
-/* Read the caches of prefix lengths, map kinds and horizon afresh. */
 /* The servers whose journals were heard, which every answer's coverage
  * goes through: a handful, read once per change of the store. */
 static int load_servers(struct attrib_store *st)
 {
-	sqlite3_stmt *s = store_stmt(st, Q_HEARD_SOURCES);
 	size_t cap = 0;
-	int rc;
 
-	if (!s)
-		return -EIO;
 	st->nservers = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (;;) {
+		sqlite3_stmt *s = store_stmt(st, Q_HEARD_SOURCES);
+		const char *prev = st->nservers ? st->servers[st->nservers - 1] : "";
+		int rc;
+
+		if (!s)
+			return -EIO;
+		sqlite3_bind_text(s, 1, prev, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL) {
+			/* A statement left stepped would hold its snapshot. */
+			sqlite3_reset(s);
+			return rc == SQLITE_ROW ? 0 : store_error(st, rc);
+		}
 		if (st->nservers == cap) {
 			size_t ncap = cap ? 2 * cap : 8;
 			void *p = realloc(st->servers, ncap * sizeof(*st->servers));
@@ -382,11 +391,11 @@ static int load_servers(struct attrib_store *st)
 		}
 		snprintf(st->servers[st->nservers++], sizeof(*st->servers), "%s",
 			 (const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_error(st, rc);
 }
 
+/* Read the caches of prefix lengths, map kinds, horizon and servers afresh. */
 static int load_caches(struct attrib_store *st)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_PLEN_ALL);
@@ -404,15 +413,20 @@ static int load_caches(struct attrib_store *st)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_error(st, rc);
-	s = store_stmt(st, Q_KINDS);
-	if (!s)
-		return -EIO;
+	/* Which kinds the map has: a probe each, not a walk of the map. */
 	st->kinds = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		st->kinds |= kind_bit((const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(st, rc);
+	for (size_t i = 0; i < sizeof(kind_bits) / sizeof(*kind_bits); i++) {
+		s = store_stmt(st, Q_KINDS);
+		if (!s)
+			return -EIO;
+		sqlite3_bind_text(s, 1, kind_bits[i].name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && sqlite3_column_int(s, 0))
+			st->kinds |= kind_bits[i].bit;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			return store_error(st, rc);
+	}
 	st->horizon = meta_int(st, "retention-horizon", 0);
 	return load_servers(st);
 }
