@@ -513,7 +513,9 @@ int attrib_ingest_scan(struct attrib_ingest *in)
 		jfile_free(f);
 	}
 	in->n_files = keep;
-	qsort(in->files, in->n_files, sizeof(*in->files), by_name);
+	/* Not with no files: in->files is then NULL, which qsort may not get. */
+	if (in->n_files > 1)
+		qsort(in->files, in->n_files, sizeof(*in->files), by_name);
 	return rc < 0 ? rc : 0;
 }
 

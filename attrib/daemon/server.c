@@ -497,8 +497,26 @@ static int probe(const char *path)
 	return rc;
 }
 
+/* Bind under a temporary name beside @p path, so that the socket appears
+ * under its real name only once it listens with its mode and group: a
+ * client (or a test, or systemd) that sees the file can connect at once,
+ * never meeting ECONNREFUSED from a socket bound but not yet listening.
+ * @return 0 with the name in @p tmp, or -ENAMETOOLONG when no such name fits
+ * (the socket is then bound under @p path directly). */
+static int temp_name(const char *path, char *tmp, size_t len)
+{
+	struct sockaddr_un sa;
+	int n = snprintf(tmp, len, "%s.%ld", path, (long)getpid());
+
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int listen_on(struct server *s, const struct config *cfg, char *err, size_t errlen)
 {
+	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path) + 32];
+	const char *name = cfg->socket_name;
 	struct stat sb;
 	mode_t old;
 	int rc;
@@ -517,22 +535,26 @@ static int listen_on(struct server *s, const struct config *cfg, char *err, size
 		if (rc == -ECONNREFUSED)
 			unlink(cfg->socket_name);
 	}
+	if (temp_name(cfg->socket_name, tmp, sizeof(tmp)) == 0) {
+		name = tmp;
+		unlink(tmp); /* left by a process of ours with the same pid */
+	}
 	/* Nobody may connect before the mode and group are set: bind with
 	 * every permission masked, then open up as configured. */
 	old = umask(0177);
-	rc = uv_pipe_bind(&s->listener, cfg->socket_name);
+	rc = uv_pipe_bind(&s->listener, name);
 	umask(old);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: bind failed: %s", cfg->socket_name, uv_strerror(rc));
+		snprintf(err, errlen, "%s: bind failed: %s", name, uv_strerror(rc));
 		return rc;
 	}
-	if (cfg->socket_group >= 0 && chown(cfg->socket_name, (uid_t)-1, (gid_t)cfg->socket_group)) {
+	if (cfg->socket_group >= 0 && chown(name, (uid_t)-1, (gid_t)cfg->socket_group)) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: cannot give it group %ld: %s", cfg->socket_name,
 			 cfg->socket_group, strerror(errno));
 		goto fail;
 	}
-	if (chmod(cfg->socket_name, cfg->socket_mode) != 0) {
+	if (chmod(name, cfg->socket_mode) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: chmod failed: %s", cfg->socket_name, strerror(errno));
 		goto fail;
@@ -542,9 +564,15 @@ static int listen_on(struct server *s, const struct config *cfg, char *err, size
 		snprintf(err, errlen, "%s: listen failed: %s", cfg->socket_name, uv_strerror(rc));
 		goto fail;
 	}
+	if (name != cfg->socket_name && rename(name, cfg->socket_name) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot move the socket there from %s: %s",
+			 cfg->socket_name, name, strerror(errno));
+		goto fail;
+	}
 	return 0;
 fail:
-	unlink(cfg->socket_name);
+	unlink(name);
 	return rc;
 }
 

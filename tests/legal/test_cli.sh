@@ -27,6 +27,12 @@ cleanup() {
 		kill "$daemon" 2>/dev/null
 		wait "$daemon" 2>/dev/null
 	fi
+	# What attribd said, when something failed: a daemon that died (a
+	# sanitizer's report) shows up here, not as "Connection refused".
+	if [ "${failures:-0}" -ne 0 ] && [ -s "$tmp/attribd.log" ]; then
+		echo "attribd's log:"
+		sed 's/^/    /' "$tmp/attribd.log"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
