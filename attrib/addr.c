@@ -111,20 +111,27 @@ bool attrib_prefix_contains(const struct attrib_prefix *p, const struct attrib_p
 	return memcmp(m.net, p->net, attrib_prefix_bytes(p)) == 0;
 }
 
+/* What no subscriber can hold; a prefix overlapping one of these binds
+ * nothing, so that no malformed event (a /0, a block reaching into
+ * multicast) can name a customer for addresses it does not have. */
+static const struct attrib_prefix unbindable[] = {
+	{ .family = 4, .len = 8, .net = { 0 } },           /* 0.0.0.0/8, "this network" */
+	{ .family = 4, .len = 4, .net = { 224 } },         /* multicast */
+	{ .family = 4, .len = 4, .net = { 240 } },         /* reserved, limited broadcast */
+	{ .family = 6, .len = 128, .net = { 0 } },         /* :: */
+	{ .family = 6, .len = 8, .net = { 0xff } },        /* multicast */
+};
+
 bool attrib_prefix_bindable(const struct attrib_prefix *p)
 {
-	static const uint8_t zero[16];
+	if (p->len < (p->family == 4 ? ATTRIB_BIND_MIN4 : ATTRIB_BIND_MIN6))
+		return false;
+	for (size_t i = 0; i < sizeof(unbindable) / sizeof(*unbindable); i++) {
+		const struct attrib_prefix *u = &unbindable[i];
 
-	if (p->family == 4) {
-		if (memcmp(p->net, zero, 4) == 0 && p->len == 32)
-			return false; /* 0.0.0.0 */
-		if ((p->net[0] & 0xf0) == 0xe0)
-			return false; /* 224.0.0.0/4 multicast */
-		if (p->net[0] == 255 && p->net[1] == 255 && p->net[2] == 255 && p->net[3] == 255)
-			return false; /* limited broadcast */
-		return true;
+		if (u->family == p->family &&
+		    (attrib_prefix_contains(u, p) || attrib_prefix_contains(p, u)))
+			return false;
 	}
-	if (memcmp(p->net, zero, 16) == 0 && p->len == 128)
-		return false; /* :: */
-	return p->net[0] != 0xff; /* ff00::/8 multicast */
+	return true;
 }

@@ -40,6 +40,11 @@ void attrib_prefix_mask(const struct attrib_prefix *addr, unsigned len, struct a
  * equal length, same leading bits). */
 bool attrib_prefix_contains(const struct attrib_prefix *p, const struct attrib_prefix *q);
 
-/** True for what can be a subscriber's address or prefix: not unspecified,
- * multicast or limited broadcast.  Other addresses are kept as evidence only. */
+#define ATTRIB_BIND_MIN4 8  /* the shortest IPv4 prefix a subscriber can hold */
+#define ATTRIB_BIND_MIN6 16 /* and IPv6 */
+
+/** True for what can be a subscriber's address or prefix: at least /8
+ * (IPv4) or /16 (IPv6) long, and overlapping neither 0.0.0.0/8, multicast,
+ * 240.0.0.0/4 (reserved, limited broadcast) nor ::.  Other addresses are
+ * kept as evidence only. */
 bool attrib_prefix_bindable(const struct attrib_prefix *p);

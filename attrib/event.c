@@ -331,6 +331,13 @@ int attrib_event_validate(const struct attrib_event *ev, char *err, size_t errle
 	if (ev->type <= ATTRIB_EV_LEASE_DELETE) {
 		if (ev->naddr != 1)
 			return bad(err, errlen, "address", "a lease event carries exactly one address");
+		if (ev->addr[0].family == 4 && ev->addr[0].len != 32)
+			return bad(err, errlen, "address", "a DHCPv4 lease is one address, not a prefix");
+		if (ev->addr[0].family == 6 && ev->lease_type == ATTRIB_LEASE_ADDR &&
+		    ev->addr[0].len != 128)
+			return bad(err, errlen, "address",
+				   "a DHCPv6 address lease is one address; a prefix needs "
+				   "\"lease-type\": \"prefix\"");
 		if (ev->type == ATTRIB_EV_LEASE_COMMIT && !(ev->has & ATTRIB_HAS_LIFETIME))
 			return bad(err, errlen, "valid-lifetime", "missing: a commit needs it");
 		return 0;

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <xxhash.h>
 
+#include "attrib/lookup.h"
 #include "attrib/schema.h"
 #include "attrib/store_int.h"
 #include "attrib/times.h"
@@ -808,25 +809,69 @@ int attrib_store_apply(struct attrib_store *st, const struct attrib_policy *pol,
 	return finish(st, rc);
 }
 
+/* Why @p text cannot be an account or a map value, or NULL when it can:
+ * what the desk reads and the JSON carries must be printable UTF-8, with
+ * no blank at either end that would make two accounts look alike. */
+static const char *text_flaw(const char *text, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = text ? strlen(text) : 0;
+
+	if (n == 0 || n >= max)
+		return "is empty or too long";
+	if (p[0] == ' ' || p[n - 1] == ' ')
+		return "starts or ends with a blank";
+	for (size_t i = 0; i < n;) {
+		size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
+			   : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return "holds a control character";
+		if (len == 0 || i + len > n || (len == 2 && p[i] < 0xc2))
+			return "is not UTF-8";
+		for (size_t k = 1; k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return "is not UTF-8";
+		i += len;
+	}
+	return NULL;
+}
+
+/* Check an account and a validity range; the reason in st->err. */
+static int check_row(struct attrib_store *st, const char *account, int64_t valid_from,
+		     int64_t valid_to)
+{
+	const char *flaw = text_flaw(account, ATTRIB_ACCOUNT_MAX);
+
+	if (valid_to <= valid_from)
+		snprintf(st->err, sizeof(st->err), "valid_to is not after valid_from");
+	else if (flaw)
+		snprintf(st->err, sizeof(st->err), "account %s", flaw);
+	else
+		return 0;
+	return -EINVAL;
+}
+
 int attrib_store_add_subscriber(struct attrib_store *st, const char *kind, const char *value,
 				const char *account, int64_t valid_from, int64_t valid_to)
 {
 	char norm[ATTRIB_STR_MAX];
 	sqlite3_stmt *s;
 	unsigned bit = kind_bit(kind);
+	const char *flaw;
 	int rc;
 
-	if (!bit || !account || !*account || strlen(account) >= 128 || valid_to <= valid_from) {
-		snprintf(st->err, sizeof(st->err), "%s", !bit ? "unknown identity kind"
-						   : valid_to <= valid_from
-							   ? "valid_to is not after valid_from"
-							   : "account is empty or too long");
+	if (!bit) {
+		snprintf(st->err, sizeof(st->err), "unknown identity kind");
 		return -EINVAL;
 	}
+	if (check_row(st, account, valid_from, valid_to) < 0)
+		return -EINVAL;
 	rc = attrib_identity_normalize(kind, value, norm, sizeof(norm));
-	if (rc < 0 || !norm[0]) {
-		snprintf(st->err, sizeof(st->err), "%s value is %s", kind,
-			 rc == -ENAMETOOLONG ? "too long" : "empty or not in its form");
+	flaw = rc == -ENAMETOOLONG ? "is too long" : rc < 0 ? "is not in its form"
+		: text_flaw(norm, sizeof(norm));
+	if (flaw) {
+		snprintf(st->err, sizeof(st->err), "%s value %s", kind, flaw);
 		return -EINVAL;
 	}
 	rc = attrib_store_begin(st);
@@ -855,11 +900,12 @@ int attrib_store_add_static(struct attrib_store *st, const struct attrib_prefix 
 			  .source = ATTRIB_SRC_STATIC };
 	int rc;
 
-	if (!account || !*account || strlen(account) >= sizeof(b.account) ||
-	    valid_to <= valid_from) {
-		snprintf(st->err, sizeof(st->err), "%s", valid_to <= valid_from
-					 ? "valid_to is not after valid_from"
-					 : "account is empty or too long");
+	if (check_row(st, account, valid_from, valid_to) < 0)
+		return -EINVAL;
+	if (!attrib_prefix_bindable(prefix)) {
+		snprintf(st->err, sizeof(st->err), "not a prefix a subscriber can hold (at least "
+			 "/%d, /%d for IPv6, outside 0.0.0.0/8, multicast and reserved space)",
+			 ATTRIB_BIND_MIN4, ATTRIB_BIND_MIN6);
 		return -EINVAL;
 	}
 	snprintf(b.account, sizeof(b.account), "%s", account);

@@ -174,6 +174,18 @@ static void test_bad_address_is_refused(void **state)
 		"address");
 }
 
+static void test_lease_of_a_prefix_where_one_address_is_leased_is_refused(void **state)
+{
+	(void)state;
+	refused("{'type':'lease-commit','source':'dhcp4','time':'2026-11-30T14:02:11Z',"
+		"'valid-lifetime':3600,'address':'192.0.2.0/24','hwaddr':'00:00:5e:00:53:01'}",
+		"a DHCPv4 lease is one address");
+	refused("{'type':'lease-commit','source':'dhcp6','time':'2026-11-30T14:02:11Z',"
+		"'valid-lifetime':3600,'address':'2001:db8:1::/64','lease-type':'address',"
+		"'duid':'00:03:00:01:00:00:5e:00:53:21','iaid':1}",
+		"a DHCPv6 address lease is one address");
+}
+
 static void test_missing_required_fields_are_refused_by_name(void **state)
 {
 	(void)state;
@@ -390,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_accounting_on_needs_no_address),
 		cmocka_unit_test(test_unknown_key_is_refused_by_name),
 		cmocka_unit_test(test_bad_address_is_refused),
+		cmocka_unit_test(test_lease_of_a_prefix_where_one_address_is_leased_is_refused),
 		cmocka_unit_test(test_missing_required_fields_are_refused_by_name),
 		cmocka_unit_test(test_unknown_names_and_wrong_types_are_refused),
 		cmocka_unit_test(test_time_without_zone_is_refused),

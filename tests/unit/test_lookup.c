@@ -294,6 +294,11 @@ static void test_bad_static_assignment_is_refused(void **state)
 	assert_int_equal(attrib_store_add_static(f->st, &p, "ACC-BIZ", ut(DAY "14:00:00Z"),
 						 ut(DAY "14:00:00Z")),
 			 -EINVAL);
+	/* A prefix that holds everything would name this account for any address. */
+	assert_int_equal(attrib_prefix_parse("0.0.0.0/0", &p, err, sizeof(err)), 0);
+	assert_int_equal(attrib_store_add_static(f->st, &p, "ACC-BIZ", ut(DAY "14:00:00Z"),
+						 INT64_MAX),
+			 -EINVAL);
 	assert_int_equal(binding_count(f), 0);
 }
 
@@ -310,6 +315,22 @@ static void test_bad_subscriber_rows_are_refused(void **state)
 		-EINVAL);
 	assert_int_equal(attrib_store_add_subscriber(f->st, "hwaddr", MAC_A, "ACC-A", t, t),
 			 -EINVAL);
+	/* Accounts and values a screen or a JSON answer would show wrongly. */
+	assert_int_equal(attrib_store_add_subscriber(f->st, "username", "alice",
+						     "ACC-A\n192.0.2.7: match, account X", t,
+						     INT64_MAX),
+			 -EINVAL);
+	assert_int_equal(
+		attrib_store_add_subscriber(f->st, "username", "alice", " ACC-A", t, INT64_MAX),
+		-EINVAL);
+	assert_int_equal(
+		attrib_store_add_subscriber(f->st, "username", "alice", "ACC-\xff", t, INT64_MAX),
+		-EINVAL);
+	assert_int_equal(attrib_store_add_subscriber(f->st, "username", "\x1b[31mevil", "ACC-A",
+						     t, INT64_MAX),
+			 -EINVAL);
+	assert_int_equal(
+		attrib_store_add_subscriber(f->st, "username", "zoë", "ACC-Ä", t, INT64_MAX), 0);
 }
 
 static void test_subscriber_value_is_normalised_before_matching(void **state)

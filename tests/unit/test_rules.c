@@ -919,6 +919,27 @@ static void test_unbindable_radius_addresses_bind_nothing(void **state)
 	assert_lookup(f, "ff02::1", DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
 }
 
+static void test_prefix_reaching_into_unbindable_space_binds_nothing(void **state)
+{
+	struct fx *f = *state;
+
+	/* ::/0 and 0.0.0.0/0 hold :: and 0.0.0.0; 224.0.0.0/3 holds multicast;
+	 * 32.0.0.0/3 and 2000::/12 are shorter than any subscriber holds.
+	 * Only the /48 and the address bind. */
+	map_usual(f);
+	accounting(f, "acct-start", DAY "14:00:00Z",
+		   ALICE ",'addresses':['0.0.0.0/0','::/0','224.0.0.0/3','32.0.0.0/3',"
+			 "'2000::/12','2001:db8:1::/48','100.64.0.7']");
+	assert_int_equal(binding_count(f), 2);
+
+	assert_lookup(f, "8.8.8.8", DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
+	assert_lookup(f, "33.0.0.1", DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
+	assert_lookup(f, "2001:db8:2::1", DAY "14:30:00Z", ATTRIB_STATUS_NONE, 0);
+	assert_lookup(f, "2001:db8:1::5", DAY "14:30:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-A");
+	assert_lookup(f, "100.64.0.7", DAY "14:30:00Z", ATTRIB_STATUS_MATCH, 1);
+}
+
 /* Alice's session, started 14:00 and last confirmed 14:30, with stale-after
  * 1 h: confirmed until 15:30, still reported after that. */
 static void stale_session(struct fx *f)
@@ -1006,6 +1027,7 @@ int main(void)
 		FX_TEST(test_interim_with_new_prefix_opens_binding_for_it),
 		FX_TEST(test_address_no_longer_reported_is_not_ended),
 		FX_TEST(test_unbindable_radius_addresses_bind_nothing),
+		FX_TEST(test_prefix_reaching_into_unbindable_space_binds_nothing),
 		FX_TEST(test_open_session_unconfirmed_past_stale_after),
 		FX_TEST(test_stale_session_is_confirmed_until_last_seen_plus_stale_after),
 	};
