@@ -195,6 +195,13 @@ static const struct num_field num_fields[] = {
 };
 #define NNUM (sizeof(num_fields) / sizeof(*num_fields))
 
+/* The 64-bit octet counters (gigawords folded in); either sets the flag. */
+static const struct num_field octet_fields[] = {
+	{ "acct-input-octets", EV(input_octets), ATTRIB_HAS_OCTETS },
+	{ "acct-output-octets", EV(output_octets), ATTRIB_HAS_OCTETS },
+};
+#define NOCTET (sizeof(octet_fields) / sizeof(*octet_fields))
+
 static int bad(char *err, size_t errlen, const char *field, const char *why)
 {
 	if (err)
@@ -280,6 +287,15 @@ static int get_field(const char *key, const json_t *v, struct attrib_event *ev, 
 		ev->has |= f->flag;
 		if (f->off == ID(iaid))
 			ev->id.has_iaid = true;
+		return 0;
+	}
+	for (size_t i = 0; i < NOCTET; i++) {
+		if (strcmp(key, octet_fields[i].name) != 0)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return bad(err, errlen, key, "expected a whole number from 0");
+		*(uint64_t *)((char *)ev + octet_fields[i].off) = (uint64_t)json_integer_value(v);
+		ev->has |= ATTRIB_HAS_OCTETS;
 		return 0;
 	}
 	if (strcmp(key, "time") == 0)
@@ -462,6 +478,11 @@ json_t *attrib_event_to_json(const struct attrib_event *ev)
 				o, f->name,
 				json_integer(*(const uint32_t *)((const char *)ev + f->off)));
 	}
+	for (size_t i = 0; i < NOCTET && (ev->has & ATTRIB_HAS_OCTETS); i++)
+		rc |= json_object_set_new(
+			o, octet_fields[i].name,
+			json_integer((json_int_t)*(const uint64_t *)((const char *)ev +
+								  octet_fields[i].off)));
 	if (ev->naddr) {
 		json_t *a = json_array();
 		char buf[ATTRIB_ADDR_STRLEN];

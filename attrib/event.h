@@ -45,6 +45,7 @@ enum attrib_lease_type { ATTRIB_LEASE_ADDR = 0, ATTRIB_LEASE_PREFIX = 1 };
 #define ATTRIB_HAS_EVENT_TS     0x01u
 #define ATTRIB_HAS_DELAY        0x02u
 #define ATTRIB_HAS_SESSION_TIME 0x04u
+#define ATTRIB_HAS_OCTETS       0x08u /* input_octets and output_octets */
 #define ATTRIB_HAS_LIFETIME     0x10u
 #define ATTRIB_HAS_SUBNET       0x20u
 
@@ -70,7 +71,8 @@ struct attrib_identities {
  * Lease events carry @c time (the commit time, Kea's cltt) and, on a commit,
  * @c valid_lifetime.  Accounting events carry @c arrival and optionally
  * @c event_ts, @c delay and @c session_time; the rules work out the event
- * time from those (DESIGN.md), never from @c time. */
+ * time from those (DESIGN.md), never from @c time.  The octet counters are
+ * evidence of use carried to the journal and JSON; no rule reads them. */
 struct attrib_event {
 	enum attrib_event_type type;
 	enum attrib_source source;
@@ -80,6 +82,8 @@ struct attrib_event {
 	int64_t event_ts;        /* usec; Event-Timestamp */
 	uint32_t delay;          /* s; Acct-Delay-Time */
 	uint32_t session_time;   /* s; Acct-Session-Time */
+	uint64_t input_octets;   /* Acct-Input-Octets + 2^32 Acct-Input-Gigawords */
+	uint64_t output_octets;  /* Acct-Output-Octets + 2^32 Acct-Output-Gigawords */
 	uint32_t valid_lifetime; /* s */
 	uint32_t subnet_id;
 	enum attrib_lease_type lease_type;

@@ -111,6 +111,8 @@ static const struct field event_fields[] = {
 	{ 0x0a, F_U32, P_FLAG, EV(subnet_id), ATTRIB_HAS_SUBNET, 0, 0 },
 	{ 0x0b, F_U32, P_IAID, ID(iaid), 0, 0, 0 },
 	{ TAG_ADDR, F_ADDR, P_NONZERO, EV(addr), 0, 0, 0 },
+	{ 0x0d, F_U64, P_FLAG, EV(input_octets), ATTRIB_HAS_OCTETS, 0, 0 },
+	{ 0x0e, F_U64, P_FLAG, EV(output_octets), ATTRIB_HAS_OCTETS, 0, 0 },
 	{ 0x10, F_STR, P_NONZERO, EV(server), 0, 0, 0 },
 	{ 0x11, F_STR, P_NONZERO, EV(nas), 0, 0, 0 },
 	{ 0x12, F_STR, P_NONZERO, EV(session_id), 0, 0, 0 },
@@ -127,8 +129,11 @@ static const struct field event_fields[] = {
 };
 
 /* The largest event record: frame, version, three enums, three times, five
- * counters, every address at full length and every string at full length. */
-_Static_assert(ATTRIB_JOURNAL_FRAME + 1 + 3 * 3 + 3 * 10 + 5 * 6 + ATTRIB_EVENT_ADDRS * 20 +
+ * 32-bit and two 64-bit counters, every address at full length and every
+ * string at full length.  Tags 0x0d and 0x0e came after version 1's first
+ * readers, which skip them (below 0x80). */
+_Static_assert(ATTRIB_JOURNAL_FRAME + 1 + 3 * 3 + 3 * 10 + 5 * 6 + 2 * 10 +
+			       ATTRIB_EVENT_ADDRS * 20 +
 			       13 * (2 + ATTRIB_STR_MAX - 1) <=
 		       ATTRIB_JOURNAL_EVENT_MAX,
 	       "ATTRIB_JOURNAL_EVENT_MAX holds any event");

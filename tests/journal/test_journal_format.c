@@ -46,12 +46,14 @@ static void full_event(struct attrib_event *ev)
 	ev->type = ATTRIB_EV_ACCT_INTERIM;
 	ev->source = ATTRIB_SRC_RADIUS;
 	ev->has = ATTRIB_HAS_EVENT_TS | ATTRIB_HAS_DELAY | ATTRIB_HAS_SESSION_TIME |
-		  ATTRIB_HAS_LIFETIME | ATTRIB_HAS_SUBNET;
+		  ATTRIB_HAS_LIFETIME | ATTRIB_HAS_SUBNET | ATTRIB_HAS_OCTETS;
 	ev->time = -1;
 	ev->arrival = 1796047331123456LL;
 	ev->event_ts = 1796047330000000LL;
 	ev->delay = 4;
 	ev->session_time = UINT32_MAX;
+	ev->input_octets = UINT64_MAX;
+	ev->output_octets = (5ULL << 32) + 17;
 	ev->valid_lifetime = 7200;
 	ev->subnet_id = 77;
 	ev->lease_type = ATTRIB_LEASE_PREFIX;
@@ -134,8 +136,13 @@ static bool copy_field(struct attrib_event *one, const struct attrib_event *full
 		one->naddr = full->naddr;
 		memcpy(one->addr, full->addr, sizeof(one->addr));
 		return true;
+	case 10:
+		one->input_octets = full->input_octets;
+		one->output_octets = full->output_octets;
+		one->has = ATTRIB_HAS_OCTETS;
+		return true;
 	}
-	i -= 10;
+	i -= 11;
 	if (i >= (int)(sizeof(strs) / sizeof(*strs)))
 		return false;
 	strcpy((char *)one + strs[i], (const char *)full + strs[i]);
@@ -159,7 +166,7 @@ static void test_every_event_field_survives_encode_and_decode(void **state)
 		round_trip(&one);
 		fields++;
 	}
-	assert_int_equal(fields, 23);
+	assert_int_equal(fields, 24);
 	for (int t = ATTRIB_EV_NONE + 1; t < ATTRIB_EV__COUNT; t++)
 		for (int s = ATTRIB_SRC_NONE + 1; s < ATTRIB_SRC__COUNT; s++) {
 			one.type = t;

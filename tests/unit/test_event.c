@@ -295,6 +295,8 @@ static void round_trip(const char *line)
 	assert_int_equal(b.event_ts, a.event_ts);
 	assert_int_equal(b.delay, a.delay);
 	assert_int_equal(b.session_time, a.session_time);
+	assert_int_equal(b.input_octets, a.input_octets);
+	assert_int_equal(b.output_octets, a.output_octets);
 	assert_int_equal(b.valid_lifetime, a.valid_lifetime);
 	assert_int_equal(b.subnet_id, a.subnet_id);
 	assert_int_equal(b.lease_type, a.lease_type);
@@ -326,7 +328,27 @@ static void test_accounting_event_round_trips_through_json(void **state)
 		   "'event-timestamp':'2026-11-30T14:02:01Z','acct-delay-time':10,"
 		   "'acct-session-time':3600,'nas':'bras-1','session-id':'S1',"
 		   "'unique-session-id':'u-1','username':'alice','calling-station-id':'cs-1',"
+		   "'acct-input-octets':21474836480,'acct-output-octets':0,"
 		   "'addresses':['100.64.0.7','2001:db8:1200::/56']}");
+}
+
+static void test_octet_counters_are_64_bit_and_optional(void **state)
+{
+	struct attrib_event ev;
+
+	(void)state;
+	parsed("{'type':'acct-interim','arrival':'@1796047331','nas':'bras-1','session-id':'S1',"
+	       "'acct-output-octets':21474836485}",
+	       &ev);
+	assert_true(ev.has & ATTRIB_HAS_OCTETS);
+	assert_int_equal(ev.output_octets, 5 * 4294967296ULL + 5);
+	assert_int_equal(ev.input_octets, 0);
+	parsed("{'type':'acct-interim','arrival':'@1796047331','nas':'bras-1','session-id':'S1'}",
+	       &ev);
+	assert_false(ev.has & ATTRIB_HAS_OCTETS);
+	refused("{'type':'acct-interim','arrival':'@1796047331','nas':'bras-1','session-id':'S1',"
+		"'acct-input-octets':-1}",
+		"acct-input-octets");
 }
 
 static void test_type_and_source_names_match_the_json_form(void **state)
@@ -399,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_lease_commit_line_fills_every_field),
 		cmocka_unit_test(test_dhcp6_prefix_delegation_line),
 		cmocka_unit_test(test_accounting_line_fills_every_field),
+		cmocka_unit_test(test_octet_counters_are_64_bit_and_optional),
 		cmocka_unit_test(test_accounting_on_needs_no_address),
 		cmocka_unit_test(test_unknown_key_is_refused_by_name),
 		cmocka_unit_test(test_bad_address_is_refused),
