@@ -264,7 +264,7 @@ static uint64_t counter(REQUEST *request, unsigned octets, unsigned gigawords, b
 /*
  *	The packet as an event.  @return 0, or -1 when it cannot be one (logged).
  */
-static int read_event(REQUEST *request, struct attrib_event *ev)
+static int read_event(rlm_attrib_t const *inst, REQUEST *request, struct attrib_event *ev)
 {
 	VALUE_PAIR *vp;
 	bool octets = false;
@@ -289,6 +289,7 @@ static int read_event(REQUEST *request, struct attrib_event *ev)
 	ev->output_octets = counter(request, PW_ACCT_OUTPUT_OCTETS, PW_ACCT_OUTPUT_GIGAWORDS, &octets);
 	if (octets) ev->has |= ATTRIB_HAS_OCTETS;
 
+	strcpy(ev->server, inst->id);
 	read_nas(request, ev);
 	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_ACCT_SESSION_ID, 0, TAG_ANY)) &&
 	    copy_string(request, ev->session_id, vp) < 0) return -1;
@@ -343,7 +344,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void *instance, REQUEST *requ
 	}
 
 	/* A packet no rule could apply is dropped, as RFC 2866 drops bad ones. */
-	if (read_event(request, &ev) < 0) return RLM_MODULE_INVALID;
+	if (read_event(inst, request, &ev) < 0) return RLM_MODULE_INVALID;
 
 	rc = attrib_journal_append(inst->writer, &ev);
 	if (rc < 0) {
