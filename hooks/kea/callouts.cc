@@ -174,6 +174,14 @@ commitTime(time_t cltt) {
     return (now < start + 1000000 ? now : start + 999999);
 }
 
+/// @brief When Kea took @p lease to have expired (cltt + valid lifetime):
+/// after its last commit, which the event must not precede (the commit's
+/// time is within cltt's second), and before the reclamation.
+int64_t
+expiry(const Lease& lease) {
+    return (seconds(lease.cltt_) + static_cast<int64_t>(lease.valid_lft_) * 1000000);
+}
+
 /// @brief Run @p body, catching whatever it throws: the exchange goes on.
 template <typename Body>
 int
@@ -294,7 +302,7 @@ lease4_expire(CalloutHandle& handle) {
         handle.getArgument("lease4", lease);
         if (lease) {
             attrib_event ev;
-            fromLease4(ev, ATTRIB_EV_LEASE_EXPIRE, *lease, seconds(lease->cltt_), Pkt4Ptr());
+            fromLease4(ev, ATTRIB_EV_LEASE_EXPIRE, *lease, expiry(*lease), Pkt4Ptr());
             append(ev, "lease4_expire");
         }
     }));
@@ -357,7 +365,7 @@ lease6_expire(CalloutHandle& handle) {
         handle.getArgument("lease6", lease);
         if (lease) {
             attrib_event ev;
-            fromLease6(ev, ATTRIB_EV_LEASE_EXPIRE, *lease, seconds(lease->cltt_), Pkt6Ptr());
+            fromLease6(ev, ATTRIB_EV_LEASE_EXPIRE, *lease, expiry(*lease), Pkt6Ptr());
             append(ev, "lease6_expire");
         }
     }));

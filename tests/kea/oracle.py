@@ -13,8 +13,8 @@ control socket in one batch, and compares:
   next commit of the address, the address (for a delegated prefix, an
   address inside it) resolves to the account its client maps to ("match");
 - each address still leased when the run ended resolves at --now to that
-  account; each whose last row deletes it (a release) or declines it resolves
-  at --now to "none";
+  account; each whose last row deletes it (a release), declines it or says
+  it expired and was reclaimed resolves at --now to "none";
 - --window FROM TO: commits inside it may have been lost: each answers the
   right account or "none" with coverage "gap", never another account, and
   at least one answers with the gap.
@@ -141,9 +141,10 @@ def main():
                 checks.append(({"address": inside(r, a.family), "time": "@%d" % t},
                                "match", acc, "commit at %d" % cltt, lost))
         last = rows[seq[-1]]
-        if int(last["valid_lifetime"]) == 0 or last["state"] == "1":
+        if int(last["valid_lifetime"]) == 0 or last["state"] == "1" or \
+                (last["state"] == "2" and int(last["expire"]) <= a.now):
             checks.append(({"address": inside(last, a.family), "time": "@%d" % a.now},
-                           "none", None, "released or declined", False))
+                           "none", None, "released, declined or expired", False))
 
     asked = [c for c in checks if c is not None]
     answers = ask(a.socket, [c[0] for c in asked]) if asked else []
