@@ -8,11 +8,12 @@ usage: dhcp4_client.py SERVER-PORT CLIENT-PORT MAC [--decline] [--rai HEX]
 Talks to Kea on 127.0.0.1 as a relay at 127.0.0.1 (giaddr), which Kea
 started with -P CLIENT-PORT answers on that port.  Prints the address the
 ACK gave; exits 1 if the server did not answer."""
-import argparse
 import os
 import socket
 import struct
 import sys
+
+import client_args
 
 
 def packet(kind, xid, mac, opts):
@@ -47,11 +48,7 @@ def exchange(sock, server, pkt, xid, want):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("server_port", type=int)
-    ap.add_argument("client_port", type=int)
-    ap.add_argument("mac")
-    ap.add_argument("--decline", action="store_true")
+    ap = client_args.parser()
     ap.add_argument("--rai", default="")
     a = ap.parse_args()
 

@@ -12,6 +12,7 @@
 #   reload      SIGHUP and config-reload mid-run: the library unloads, reloads
 #   unwritable  the journal's file system fills up mid-run: every ACK still
 #               comes, the loss is recorded and answers there say "gap"
+#   v6-relay-decline  DHCPv6 relay ids and a DHCPv6 DECLINE
 #   decline-expire  a DECLINE (its client kept although Kea strips it) and a
 #               lease that expires and is reclaimed
 #   bench, bench-smoke  exchanges/s without hooks, with the hook and with
@@ -404,6 +405,38 @@ decline-expire)
 		'.candidates[0].end | startswith($lo)' "$tmp/h" >/dev/null ||
 		fail "the expired lease did not end at cltt + 4 s ($cltt + 4): $(cat "$tmp/h")"
 	oracle --leases "$tmp/leases4.csv" --family 4 --min-checks 2
+	;;
+v6-relay-decline)
+	# What perfdhcp cannot send: a relay's interface-id, remote-id (its
+	# enterprise number first) and subscriber-id, and a DHCPv6 DECLINE.
+	write_map 6 00:00:5e:00:53:20 4
+	start_attribd
+	kea6_config "$tmp/kea6.json" true
+	start_kea 6 "$tmp/kea6.json"
+	client6() {
+		python3 "$here/dhcp6_client.py" "$srv_port" "$cli_port" "$@" ||
+			fail "dhcp6_client.py $*"
+	}
+	relayed=$(client6 00:00:5e:00:53:21 --interface-id ge-0/0/1.100 \
+		--remote-id 00000de96370652d3231 --subscriber-id sub-21)
+	declined=$(client6 00:00:5e:00:53:22 --decline)
+	stop_kea 6
+	wait_ingested
+	grep -q "^$declined,.*,1,,[0-9]*,[0-9]*$\|^$declined,.*,1,,," "$tmp/leases6.csv" ||
+		fail "Kea did not decline $declined: $(grep "^$declined," "$tmp/leases6.csv")"
+	"$attrib" --socket "$tmp/attribd.sock" --json lookup "$relayed" "@$(date +%s)" >"$tmp/l" 2>&1
+	[ "$(jq -r '[.account, (.candidates[0].identities | ."circuit-id", ."remote-id",
+		."subscriber-id", .duid)] | join(" ")' "$tmp/l")" = \
+		"ACC-00001 ge-0/0/1.100 00:00:0d:e9:63:70:65:2d:32:31 sub-21 00:03:00:01:00:00:5e:00:53:21" ] ||
+		fail "the relayed lease: $(cat "$tmp/l")"
+	[ "$(sqlite3 "$tmp/attrib.db" "SELECT duid, iaid FROM event
+		WHERE type = 3 AND addresses = '$declined'")" = "00:03:00:01:00:00:5e:00:53:22|1" ] ||
+		fail "the DHCPv6 decline was journaled without its client"
+	"$attrib" --socket "$tmp/attribd.sock" --json history "$declined" \
+		--from "@$(($(date +%s) - 60))" --to "@$(($(date +%s) + 60))" >"$tmp/h" 2>&1
+	[ "$(jq -r '.candidates[] | [.account, ."end-reason"] | join(" ")' "$tmp/h")" = \
+		"ACC-00002 declined" ] || fail "the declined lease: $(cat "$tmp/h")"
+	oracle --leases "$tmp/leases6.csv" --family 6 --min-checks 2
 	;;
 bench | bench-smoke)
 	# kea-dhcp4 (Debian's defaults: one thread, leases persisted to the file)
