@@ -28,7 +28,7 @@ static const char usage_main[] =
 	"  history ADDRESS --from TIME --to TIME\n"
 	"                             every binding of ADDRESS over a range\n"
 	"  apply FILE|-               apply events, one JSON object per line\n"
-	"  import KIND FILE...        import subscribers, static or kea-leases\n"
+	"  import KIND FILE...        import reference data, lease or session history\n"
 	"  report FILE...|-           abuse reports in: whose account each event was\n"
 	"  cases ACCOUNT              the abuse reports recorded against an account\n"
 	"  export --case REF (--address A | --prefix P | --account ID) --from TIME --to TIME\n"

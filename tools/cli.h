@@ -76,6 +76,22 @@ int cli_parse_time(struct cli *c, const char *what, const char *s, int64_t *out)
  * "attrib: FILE:LINE: what is wrong". */
 int cli_import(struct cli *c, int argc, char **argv);
 
+/* What an import did with one file. */
+struct cli_import_counts {
+	long rows;    /* records or rows read as events */
+	long applied; /* events that changed the store */
+	long repeats; /* events the store already had */
+	long skipped; /* records with nothing to replay (radius-detail) */
+};
+
+/* Replay one FreeRADIUS detail file (cli_detail.c) into @p st, within the
+ * transaction the caller holds; @p name names it in errors ("FILE:LINE:
+ * ..."). The events name no server (a detail file does not say which
+ * wrote it), so that the same records under another file name are repeats.
+ * @return 0 or an exit code, the error printed. */
+int cli_import_detail(struct cli *c, struct attrib_store *st, FILE *f, const char *name,
+		      struct cli_import_counts *n);
+
 /* The text `attrib import --help` prints. */
 extern const char cli_import_usage[];
 

@@ -40,6 +40,9 @@ const char cli_import_usage[] =
 	"  kea-leases FILE...    Kea memfile lease files, v4 or v6, replayed in file\n"
 	"                        order as lease events; FILE.2 and FILE.1, which\n"
 	"                        lease file cleanup leaves, are read before FILE\n"
+	"  radius-detail FILE... FreeRADIUS detail files (rlm_detail), replayed as\n"
+	"                        the accounting events they record; times from\n"
+	"                        Timestamp and an integer Event-Timestamp only\n"
 	"\n"
 	"Times are RFC 3339 with Z or an offset, or @EPOCH-SECONDS; a time without a\n"
 	"zone is refused unless --tz names one.  An empty valid_to means still valid.\n"
@@ -979,7 +982,7 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-enum kind { KIND_SUBSCRIBERS, KIND_STATIC, KIND_KEA };
+enum kind { KIND_SUBSCRIBERS, KIND_STATIC, KIND_KEA, KIND_DETAIL };
 
 /* Read one file into the open transaction.  @return 0 or an exit code. */
 static int import_file(struct import *im, enum kind kind, struct input *in)
@@ -1002,8 +1005,16 @@ static int import_file(struct import *im, enum kind kind, struct input *in)
 				      subscriber_row);
 	else if (kind == KIND_STATIC)
 		rc = import_reference(im, &r, "prefix,account,valid_from,valid_to", static_row);
-	else
+	else if (kind == KIND_KEA)
 		rc = import_kea(im, &r, base_name(in->base));
+	else {
+		struct cli_import_counts n = { 0 };
+
+		rc = cli_import_detail(im->c, im->st, r.f, r.name, &n);
+		im->rows = n.rows;
+		im->applied = n.applied;
+		im->repeats = n.repeats;
+	}
 	if (im->tty && im->rows >= PROGRESS_EVERY)
 		fputs("\r\033[K", stderr);
 	in->rows = im->rows;
@@ -1058,8 +1069,8 @@ int cli_import(struct cli *c, int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr,
-			"%s: import: which kind? subscribers, static or kea-leases "
-			"(attrib import --help)\n",
+			"%s: import: which kind? subscribers, static, kea-leases or "
+			"radius-detail (attrib import --help)\n",
 			c->prog);
 		return CLI_EXIT_USAGE;
 	}
@@ -1069,10 +1080,12 @@ int cli_import(struct cli *c, int argc, char **argv)
 		kind = KIND_STATIC;
 	} else if (strcmp(argv[1], "kea-leases") == 0) {
 		kind = KIND_KEA;
+	} else if (strcmp(argv[1], "radius-detail") == 0) {
+		kind = KIND_DETAIL;
 	} else {
 		fprintf(stderr,
-			"%s: import: unknown kind \"%s\": subscribers, static or "
-			"kea-leases\n",
+			"%s: import: unknown kind \"%s\": subscribers, static, "
+			"kea-leases or radius-detail\n",
 			c->prog, argv[1]);
 		return CLI_EXIT_USAGE;
 	}

@@ -264,6 +264,69 @@ usage)
 	[ "$value" = "kea-leases 10 10 0" ] || fail "--json summary: $value"
 	;;
 
+radius-detail)
+	# FreeRADIUS detail files (rlm_detail, as freeradius 3.2.1 writes them).
+	# Their dates are local time (CET here) and must not be read: times come
+	# from Timestamp (arrival) minus Acct-Delay-Time, or an Event-Timestamp
+	# written as an integer.
+	run 0 import subscribers "$data/radius-subs.csv"
+	run 0 import radius-detail "$data/radius-detail-20260101"
+	err_has "imported 5 rows from $data/radius-detail-20260101"
+	# alice: Start at Timestamp 00:00:01 (the "01:00:00 CET" beside it is
+	# not read), Interim at its Event-Timestamp 00:30, Stop at 01:00:10
+	# minus a delay of 10 s.
+	lookup 198.51.100.10 00:00:00Z 1 .status none
+	lookup 198.51.100.10 00:00:01Z 0 .account ACC-ALICE "$c0.start" 2026-01-01T00:00:01Z \
+		"$c0.end" 2026-01-01T01:00:00Z "$c0.\"end-reason\"" stop "$c0.source" import \
+		"$c0.server" 192.0.2.1 "$c0.\"session-id\"" 0A000001-00000001 \
+		"$c0.identities.\"calling-station-id\"" 02-00-5e-00-53-01 "$c0.\"last-seen\"" \
+		2026-01-01T01:00:00Z
+	lookup 198.51.100.10 00:59:59Z 0 .account ACC-ALICE
+	lookup 198.51.100.10 01:00:00Z 1 .status none
+	lookup 2001:db8:100:12ab::1 00:40:00Z 0 .account ACC-ALICE
+	lookup 2001:db8:1:1::1 00:10:00Z 0 .account ACC-ALICE
+	# bob: the Start was lost; an Interim at 01:00 with 600 s of session:
+	# it began at 00:50, start-inferred; NAS-Identifier is the NAS; its
+	# prefix written with host bits is its /64; the NAS's Accounting-On at
+	# 01:30 ended it.
+	lookup 198.51.100.11 00:49:59Z 1 .status none
+	lookup 198.51.100.11 00:50:00Z 0 .account ACC-BOB "$c0.\"start-inferred\"" true \
+		"$c0.server" bng-test-2 "$c0.identities.\"calling-station-id\"" 'line "7"\a' \
+		"$c0.end" 2026-01-01T01:30:00Z "$c0.\"end-reason\"" nas-restart
+	lookup 2001:db8:2:1::1 01:00:00Z 0 .account ACC-BOB "$c0.prefix" 2001:db8:2:1::/64
+	lookup 198.51.100.11 01:30:00Z 1 .status none
+	# The same file again changes nothing; standard input reads too.
+	got=0
+	"$attrib" --db "$db" import radius-detail - <"$data/radius-detail-20260101" >"$tmp/out" \
+		2>"$tmp/err" || got=$?
+	[ "$got" -eq 0 ] || fail "import radius-detail - : exit status $got"
+	err_has "imported 5 rows from <stdin> (5 already known)"
+	lookup 198.51.100.10 00:00:01Z 0 .account ACC-ALICE "$c0.end" 2026-01-01T01:00:00Z
+	;;
+
+radius-detail-bad)
+	run 0 import subscribers "$data/radius-subs.csv"
+	# A bad value names its file and line; the good record before it in the
+	# same file does not stay.
+	run 65 import radius-detail "$data/radius-detail-bad-address"
+	err_has "attrib: $data/radius-detail-bad-address:23: \"198.51.100.300\" is not an IPv4 address"
+	lookup 198.51.100.10 00:10:00Z 1 .status none
+	run 65 import radius-detail "$data/radius-detail-no-timestamp"
+	err_has "attrib: $data/radius-detail-no-timestamp:1: the record has no Timestamp"
+	run 65 import radius-detail "$data/radius-detail-bad-status"
+	err_has "attrib: $data/radius-detail-bad-status:2: Acct-Status-Type \"Begin\" is no status type"
+	# One run is one transaction: a good file before a bad one is undone too.
+	run 65 import radius-detail "$data/radius-detail-20260101" "$data/radius-detail-bad-status"
+	err_has "nothing imported from any of the 2 files"
+	lookup 198.51.100.10 00:10:00Z 1 .status none
+	printf 'Thu Jan  1 01:00:01 2026\n\tAcct-Status-Type = Start\n' >"$tmp/d"
+	run 65 import radius-detail "$tmp/d"
+	err_has "$tmp/d:1: the record has no Timestamp"
+	printf '\tAcct-Status-Type = Start\n' >"$tmp/d"
+	run 65 import radius-detail "$tmp/d"
+	err_has "$tmp/d:1: an attribute line where a record's date line should be"
+	;;
+
 *)
 	echo "unknown case $case"
 	exit 2

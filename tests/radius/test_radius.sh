@@ -479,6 +479,78 @@ unwritable)
 	lookup 198.51.100.$((100 + refused)) "$t" match "ACC-S$refused"
 	grep -iq 'corrupt' "$tmp/attribd.log" && fail "attribd found a damaged journal"
 	;;
+detail)
+	subscribers
+	start_freeradius
+	start_attribd
+	# No Event-Timestamp: the module's time is its arrival minus the delay,
+	# the import's Timestamp minus the delay, the same second.  (rlm_detail
+	# writes an Event-Timestamp as a local date, which the import leaves out.)
+	{
+		pkt Start alice A-2 $N1 - "Framed-IP-Address = 198.51.100.31" \
+			"Framed-IPv6-Prefix = 2001:db8:31:1::/64" "Acct-Delay-Time = 300"
+		pkt Interim-Update alice A-2 $N1 - "Framed-IP-Address = 198.51.100.31" \
+			"Delegated-IPv6-Prefix = 2001:db8:310::/56" "Acct-Session-Time = 100" \
+			"Acct-Delay-Time = 200" "Acct-Output-Octets = 12" "Acct-Output-Gigawords = 3"
+		pkt Stop alice A-2 $N1 - "Framed-IP-Address = 198.51.100.31" \
+			"Acct-Session-Time = 200" "Acct-Delay-Time = 100"
+		pkt Interim-Update bob B-2 $N1 - "Framed-IP-Address = 198.51.100.32" \
+			"Acct-Session-Time = 50" "Acct-Delay-Time = 150"
+		pkt Start carol C-2 $N2 - "Framed-IP-Address = 198.51.100.33" "Acct-Delay-Time = 250"
+		pkt Stop dave D-2 $N1 - "Framed-IP-Address = 198.51.100.34" \
+			"Acct-Session-Time = 100" "Acct-Delay-Time = 50"
+		pkt Start dave D-2 $N1 - "Framed-IP-Address = 198.51.100.34" "Acct-Delay-Time = 150"
+		cat <<EOT
+Acct-Status-Type = Accounting-On
+NAS-IP-Address = $N2
+Acct-Delay-Time = 120
+
+EOT
+	} | send sessions
+	stop_freeradius
+	wait_ingested
+
+	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail "the journal does not read cleanly"
+	[ "$(grep -c '^	Timestamp = ' "$tmp/radacct/detail")" = "$(wc -l <"$tmp/events.jsonl")" ] ||
+		fail "rlm_detail and rlm_attrib did not see the same packets"
+	"$attrib" --db "$tmp/import.db" import subscribers "$tmp/subs.csv" 2>/dev/null
+	"$attrib" --db "$tmp/import.db" import radius-detail "$tmp/radacct/detail" 2>"$tmp/import.err" ||
+		{ fail "the detail file does not import"; cat "$tmp/import.err"; }
+	grep -qxF "attrib: imported 8 rows from $tmp/radacct/detail" "$tmp/import.err" ||
+		fail "import: $(cat "$tmp/import.err")"
+
+	# Every binding as the module's journal gave it, and as the import did:
+	# the same prefixes, starts, ends, reasons, identities and NAS, to the
+	# second (the detail file keeps whole seconds).
+	from=$((B - 86400))
+	to=$(($(date +%s) + 86400))
+	for a in 198.51.100.31 2001:db8:31:1::1 2001:db8:310::1 198.51.100.32 198.51.100.33 \
+		198.51.100.34; do
+		for side in journal import; do
+			if [ $side = journal ]; then
+				set -- --socket "$tmp/attribd.sock"
+			else
+				set -- --db "$tmp/import.db"
+			fi
+			"$attrib" "$@" --json history "$a" --from "@$from" --to "@$to" |
+				jq -c '[.candidates[] | [.prefix, (.start | sub("\\.[0-9]+Z$"; "Z")),
+					(.end // "open" | sub("\\.[0-9]+Z$"; "Z")), ."end-reason",
+					."start-inferred", .account, .identities, .server, ."session-id"]]' \
+				>"$tmp/$side.hist"
+		done
+		[ "$(jq length "$tmp/journal.hist")" -ge 1 ] || fail "$a: no binding from the journal"
+		cmp -s "$tmp/journal.hist" "$tmp/import.hist" ||
+			fail "$a: the import gives $(cat "$tmp/import.hist"), the module $(cat "$tmp/journal.hist")"
+	done
+	# And the rules' answers, from the packets: dave's Stop came first
+	# (100 s of session), his Start after it fixed the start; carol's
+	# session ended with her NAS's Accounting-On.
+	jq -e '.[0][3] == "stop" and .[0][4] == false' "$tmp/journal.hist" >/dev/null ||
+		fail "dave's session: $(cat "$tmp/journal.hist")"
+	"$attrib" --db "$tmp/import.db" --json history 198.51.100.33 --from "@$from" --to "@$to" |
+		jq -e '.candidates[0]."end-reason" == "nas-restart"' >/dev/null ||
+		fail "carol's session did not end with the Accounting-On"
+	;;
 *)
 	echo "test_radius.sh: unknown part $part"
 	exit 2
