@@ -1,0 +1,200 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Benchmark radius-accounting: Accounting-Requests per second that Debian's
+# freeradius answers with rlm_attrib in its accounting section, against the
+# same server with rlm_detail and with rlm_sql on SQLite (the shipped
+# radacct schema and queries), in one run, driven by acct-flood with many
+# requests in flight.  rlm_attrib runs with sync = interval (the default) and
+# sync = every.  Prints one line per server and the ratios; fails if
+# rlm_attrib left a request unanswered or journaled other than one event
+# per request.  rlm_sql gets a twentieth of the requests: at its rate the
+# full count would take minutes.
+#
+# usage: bench_radius.sh MODULE ACCT-FLOOD JOURNAL-DUMP COUNT [INFLIGHT]
+set -u
+
+module=$(readlink -f "$1")
+flood=$2
+dump=$3
+count=$4
+inflight=${5:-128}
+
+. "$(dirname "$0")/../lib/harness.sh"
+harness_need freeradius python3
+harness_tmp radius-bench
+
+port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# server MODE: a config directory for MODE (attrib, attrib-every, detail, sql).
+server() {
+	d=$tmp/$1
+	mkdir -p "$d/raddb/sites-enabled" "$d/log" "$d/radacct" "$d/run" "$d/mod" "$d/journal"
+	ln -sf "$module" "$d/mod/rlm_attrib.so"
+	case $1 in
+	attrib) acct=attrib sync=interval ;;
+	attrib-every) acct=attrib sync=every ;;
+	*) acct=$1 sync=interval ;;
+	esac
+	cat >"$d/raddb/radiusd.conf" <<EOT
+prefix = /usr
+testdir = $d
+raddbdir = \${testdir}/raddb
+confdir = \${raddbdir}
+modconfdir = /etc/freeradius/3.0/mods-config
+logdir = \${testdir}/log
+radacctdir = \${testdir}/radacct
+run_dir = \${testdir}/run
+libdir = \${testdir}/mod:/usr/lib/freeradius
+pidfile = \${run_dir}/radiusd.pid
+name = radiusd
+log {
+	destination = files
+	file = \${logdir}/radius.log
+}
+thread pool {
+	start_servers = 16
+	max_servers = 32
+	min_spare_servers = 4
+	max_spare_servers = 32
+	max_requests_per_server = 0
+	auto_limit_acct = no
+}
+client localhost {
+	ipaddr = 127.0.0.1
+	secret = testing123
+}
+modules {
+	# rlm_expr: %{tolower:...} in rlm_sql's queries
+	expr {
+	}
+	\$INCLUDE \${raddbdir}/module.conf
+}
+\$INCLUDE sites-enabled/
+EOT
+	case $acct in
+	detail)
+		cat >"$d/raddb/module.conf" <<EOT
+	detail {
+		filename = \${radacctdir}/detail-%Y%m%d
+		header = "%t"
+		permissions = 0600
+	}
+EOT
+		;;
+	attrib)
+		cat >"$d/raddb/module.conf" <<EOT
+	attrib {
+		journal_dir = \${testdir}/journal
+		server_id = bench
+		sync = $sync
+	}
+EOT
+		;;
+	sql)
+		cat >"$d/raddb/module.conf" <<EOT
+	sql {
+		dialect = "sqlite"
+		driver = "rlm_sql_sqlite"
+		sqlite {
+			filename = "\${testdir}/radacct.db"
+			busy_timeout = 200
+			bootstrap = "\${modconfdir}/\${..:name}/main/sqlite/schema.sql"
+		}
+		radius_db = "radius"
+		acct_table1 = "radacct"
+		acct_table2 = "radacct"
+		postauth_table = "radpostauth"
+		authcheck_table = "radcheck"
+		groupcheck_table = "radgroupcheck"
+		authreply_table = "radreply"
+		groupreply_table = "radgroupreply"
+		usergroup_table = "radusergroup"
+		delete_stale_sessions = yes
+		pool {
+			start = 16
+			min = 4
+			max = 32
+			spare = 32
+			uses = 0
+			retry_delay = 30
+			lifetime = 0
+			idle_timeout = 60
+		}
+		client_table = "nas"
+		group_attribute = "SQL-Group"
+		\$INCLUDE \${modconfdir}/\${.:name}/main/\${dialect}/queries.conf
+	}
+EOT
+		;;
+	esac
+	cat >"$d/raddb/sites-enabled/acct" <<EOT
+server acct {
+	listen {
+		type = acct
+		ipaddr = 127.0.0.1
+		port = $port
+	}
+	accounting {
+		$acct
+	}
+}
+EOT
+}
+
+# run MODE N: start the server for MODE, flood it with N requests, stop it;
+# the result line in $tmp/MODE.result.
+run() {
+	server "$1"
+	freeradius -f -d "$tmp/$1/raddb" >"$tmp/$1/out" 2>&1 &
+	fr=$!
+	pids="$pids $fr"
+	for i in $(seq 100); do
+		grep -q 'Ready to process requests' "$tmp/$1/log/radius.log" 2>/dev/null && break
+		kill -0 "$fr" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q 'Ready to process requests' "$tmp/$1/log/radius.log" 2>/dev/null; then
+		fail "freeradius ($1) did not start"
+		cat "$tmp/$1/out" "$tmp/$1/log/radius.log" 2>/dev/null | tail -20
+		return
+	fi
+	"$flood" 127.0.0.1 "$port" testing123 "$2" "$inflight" >"$tmp/$1.result" 2>&1
+	kill "$fr"
+	wait "$fr"
+	printf '%-14s %s\n' "$1" "$(cat "$tmp/$1.result")"
+}
+
+rate() {
+	sed -n 's/.* rate \([0-9]*\).*/\1/p' "$tmp/$1.result"
+}
+
+unanswered() {
+	sed -n 's/.* unanswered \([0-9]*\) .*/\1/p' "$tmp/$1.result"
+}
+
+echo "freeradius $(dpkg-query -W -f '${Version}' freeradius 2>/dev/null), $count requests" \
+	"(rlm_sql: $((count / 20))), $inflight in flight, $(nproc) CPUs"
+run attrib "$count"
+run attrib-every "$count"
+run detail "$count"
+run sql $((count / 20))
+
+a=$(rate attrib)
+e=$(rate attrib-every)
+d=$(rate detail)
+s=$(rate sql)
+[ -n "$a" ] && [ -n "$d" ] && [ -n "$s" ] && [ -n "$e" ] || { fail "a run gave no rate"; harness_end; }
+python3 - "$a" "$e" "$d" "$s" <<'PY'
+import sys
+a, e, d, s = (float(x) for x in sys.argv[1:])
+print("rlm_attrib / rlm_detail      %.2f   (target >= 1)" % (a / d))
+print("rlm_attrib / rlm_sql         %.1f   (target >= 40)" % (a / max(s, 1)))
+print("rlm_attrib sync=every / rlm_sql %.1f" % (e / max(s, 1)))
+PY
+
+for m in attrib attrib-every; do
+	[ "$(unanswered $m)" = 0 ] || fail "rlm_attrib ($m) left requests unanswered"
+	n=$("$dump" "$tmp/$m"/journal/*.journal | grep -c '"type":"acct-')
+	[ "$n" -ge "$count" ] || fail "rlm_attrib ($m) journaled $n events for $count answered requests"
+done
+harness_end
