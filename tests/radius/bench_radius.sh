@@ -25,142 +25,79 @@ harness_tmp radius-bench
 
 port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-# server MODE: a config directory for MODE (attrib, attrib-every, detail, sql).
-server() {
-	d=$tmp/$1
-	mkdir -p "$d/raddb/sites-enabled" "$d/log" "$d/radacct" "$d/run" "$d/mod" "$d/journal"
-	ln -sf "$module" "$d/mod/rlm_attrib.so"
-	case $1 in
-	attrib) acct=attrib sync=interval ;;
-	attrib-every) acct=attrib sync=every ;;
-	*) acct=$1 sync=interval ;;
-	esac
-	cat >"$d/raddb/radiusd.conf" <<EOT
-prefix = /usr
-testdir = $d
-raddbdir = \${testdir}/raddb
-confdir = \${raddbdir}
-modconfdir = /etc/freeradius/3.0/mods-config
-logdir = \${testdir}/log
-radacctdir = \${testdir}/radacct
-run_dir = \${testdir}/run
-libdir = \${testdir}/mod:/usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-name = radiusd
-log {
-	destination = files
-	file = \${logdir}/radius.log
-}
-thread pool {
-	start_servers = 16
-	max_servers = 32
-	min_spare_servers = 4
-	max_spare_servers = 32
-	max_requests_per_server = 0
-	auto_limit_acct = no
-}
-client localhost {
-	ipaddr = 127.0.0.1
-	secret = testing123
-}
-modules {
-	# rlm_expr: %{tolower:...} in rlm_sql's queries
-	expr {
-	}
-	\$INCLUDE \${raddbdir}/module.conf
-}
-\$INCLUDE sites-enabled/
-EOT
-	case $acct in
-	detail)
-		cat >"$d/raddb/module.conf" <<EOT
-	detail {
-		filename = \${radacctdir}/detail-%Y%m%d
-		header = "%t"
-		permissions = 0600
-	}
-EOT
-		;;
-	attrib)
-		cat >"$d/raddb/module.conf" <<EOT
-	attrib {
-		journal_dir = \${testdir}/journal
-		server_id = bench
-		sync = $sync
-	}
-EOT
-		;;
-	sql)
-		cat >"$d/raddb/module.conf" <<EOT
-	sql {
-		dialect = "sqlite"
-		driver = "rlm_sql_sqlite"
-		sqlite {
-			filename = "\${testdir}/radacct.db"
-			busy_timeout = 200
-			bootstrap = "\${modconfdir}/\${..:name}/main/sqlite/schema.sql"
-		}
-		radius_db = "radius"
-		acct_table1 = "radacct"
-		acct_table2 = "radacct"
-		postauth_table = "radpostauth"
-		authcheck_table = "radcheck"
-		groupcheck_table = "radgroupcheck"
-		authreply_table = "radreply"
-		groupreply_table = "radgroupreply"
-		usergroup_table = "radusergroup"
-		delete_stale_sessions = yes
-		pool {
-			start = 16
-			min = 4
-			max = 32
-			spare = 32
-			uses = 0
-			retry_delay = 30
-			lifetime = 0
-			idle_timeout = 60
-		}
-		client_table = "nas"
-		group_attribute = "SQL-Group"
-		\$INCLUDE \${modconfdir}/\${.:name}/main/\${dialect}/queries.conf
-	}
-EOT
-		;;
-	esac
-	cat >"$d/raddb/sites-enabled/acct" <<EOT
-server acct {
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = $port
-	}
-	accounting {
-		$acct
-	}
-}
-EOT
-}
+. "$(dirname "$0")/raddb.sh"
 
-# run MODE N: start the server for MODE, flood it with N requests, stop it;
-# the result line in $tmp/MODE.result.
+# run MODE N: a server for MODE (attrib, attrib-every, detail, sql), flooded
+# with N requests; the result line in $tmp/MODE.result.
 run() {
-	server "$1"
-	freeradius -f -d "$tmp/$1/raddb" >"$tmp/$1/out" 2>&1 &
-	fr=$!
-	pids="$pids $fr"
-	for i in $(seq 100); do
-		grep -q 'Ready to process requests' "$tmp/$1/log/radius.log" 2>/dev/null && break
-		kill -0 "$fr" 2>/dev/null || break
-		sleep 0.1
-	done
-	if ! grep -q 'Ready to process requests' "$tmp/$1/log/radius.log" 2>/dev/null; then
-		fail "freeradius ($1) did not start"
-		cat "$tmp/$1/out" "$tmp/$1/log/radius.log" 2>/dev/null | tail -20
-		return
-	fi
+	d=$tmp/$1
+	raddb_write "$d" "$port" /etc/freeradius/3.0/mods-config 16 32
+	mkdir "$d/journal"
+	sync=interval
+	[ "$1" = attrib-every ] && sync=every
+	mod=${1%-every}
+	: >"$d/raddb/preacct.conf"
+	echo "$mod" >"$d/raddb/accounting.conf"
+	case $mod in
+	detail) cat >"$d/raddb/modules.conf" <<EOT
+detail {
+	filename = \${radacctdir}/detail-%Y%m%d
+	header = "%t"
+	permissions = 0600
+}
+EOT
+		;;
+	attrib) cat >"$d/raddb/modules.conf" <<EOT
+attrib {
+	journal_dir = \${testdir}/journal
+	server_id = bench
+	sync = $sync
+}
+EOT
+		;;
+	sql) cat >"$d/raddb/modules.conf" <<EOT
+# rlm_expr: %{tolower:...} in rlm_sql's queries
+expr {
+}
+sql {
+	dialect = "sqlite"
+	driver = "rlm_sql_sqlite"
+	sqlite {
+		filename = "\${testdir}/radacct.db"
+		busy_timeout = 200
+		bootstrap = "\${modconfdir}/\${..:name}/main/sqlite/schema.sql"
+	}
+	radius_db = "radius"
+	acct_table1 = "radacct"
+	acct_table2 = "radacct"
+	postauth_table = "radpostauth"
+	authcheck_table = "radcheck"
+	groupcheck_table = "radgroupcheck"
+	authreply_table = "radreply"
+	groupreply_table = "radgroupreply"
+	usergroup_table = "radusergroup"
+	delete_stale_sessions = yes
+	pool {
+		start = 16
+		min = 4
+		max = 32
+		spare = 32
+		uses = 0
+		retry_delay = 30
+		lifetime = 0
+		idle_timeout = 60
+	}
+	client_table = "nas"
+	group_attribute = "SQL-Group"
+	\$INCLUDE \${modconfdir}/\${.:name}/main/\${dialect}/queries.conf
+}
+EOT
+		;;
+	esac
+	raddb_start "$d" || return
 	"$flood" 127.0.0.1 "$port" testing123 "$2" "$inflight" >"$tmp/$1.result" 2>&1
-	kill "$fr"
-	wait "$fr"
+	kill "$fr_pid"
+	wait "$fr_pid"
 	printf '%-14s %s\n' "$1" "$(cat "$tmp/$1.result")"
 }
 

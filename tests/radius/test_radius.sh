@@ -58,100 +58,43 @@ PY
 
 # The journal and attribd's archive of applied journals share a file
 # system (attribd moves journals there).
-mkdir -p "$tmp/raddb/sites-enabled" "$tmp/log" "$tmp/radacct" "$tmp/run" "$tmp/mod" "$tmp/fs"
+mkdir -p "$tmp/fs"
 if [ "$part" = unwritable ]; then
 	mount -t tmpfs -o size=128k,mode=0755 attrib-test "$tmp/fs" ||
 		{ echo "SKIP: cannot mount a tmpfs"; exit 77; }
 	harness_mount=$tmp/fs
 fi
 mkdir "$tmp/fs/journal" "$tmp/fs/archive"
-ln -s "$module" "$tmp/mod/rlm_attrib.so"
 
-# A server of our own: Debian's service (if it runs) keeps its ports and files.
-cat >"$tmp/raddb/radiusd.conf" <<EOT
-prefix = /usr
-testdir = $tmp
-raddbdir = \${testdir}/raddb
-confdir = \${raddbdir}
-modconfdir = \${confdir}/mods-config
-logdir = \${testdir}/log
-radacctdir = \${testdir}/radacct
-run_dir = \${testdir}/run
-libdir = \${testdir}/mod:/usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-name = radiusd
-log {
-	destination = stdout
+. "$(dirname "$0")/raddb.sh"
+raddb_write "$tmp" "$port" '${confdir}/mods-config' 4 8
+cat >"$tmp/raddb/modules.conf" <<EOT
+expr {
 }
-thread pool {
-	start_servers = 4
-	max_servers = 8
-	auto_limit_acct = no
+detail {
+	filename = \${radacctdir}/detail
+	header = "%t"
+	permissions = 0600
 }
-client localhost {
-	ipaddr = 127.0.0.1
-	secret = testing123
-}
-modules {
-	expr {
-	}
-	detail {
-		filename = \${radacctdir}/detail
-		header = "%t"
-		permissions = 0600
-	}
-	attrib {
-		journal_dir = \${testdir}/fs/journal
-		server_id = radius-test
-		sync_interval = 200
-		heartbeat_interval = 1000
-	}
-}
-policy {
-	acct_unique {
-		update request {
-			&Acct-Unique-Session-Id := "%{md5:%{User-Name},%{Acct-Session-ID},%{%{NAS-IPv6-Address}:-%{NAS-IP-Address}},%{NAS-Identifier},%{NAS-Port-ID},%{NAS-Port}}"
-		}
-	}
-}
-\$INCLUDE sites-enabled/
-EOT
-cat >"$tmp/raddb/sites-enabled/acct" <<EOT
-server acct {
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = $port
-	}
-	preacct {
-		acct_unique
-	}
-	accounting {
-		detail
-		attrib
-	}
+attrib {
+	journal_dir = \${testdir}/fs/journal
+	server_id = radius-test
+	sync_interval = 200
+	heartbeat_interval = 1000
 }
 EOT
+echo acct_unique >"$tmp/raddb/preacct.conf"
+printf 'detail\nattrib\n' >"$tmp/raddb/accounting.conf"
 
 start_freeradius() {
-	freeradius -f -l stdout -d "$tmp/raddb" >"$tmp/freeradius.log" 2>&1 &
-	fr_pid=$!
-	pids="$pids $fr_pid"
-	for i in $(seq 100); do
-		grep -q 'Ready to process requests' "$tmp/freeradius.log" && return 0
-		kill -0 "$fr_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "freeradius did not start"
-	sed 's/^/    /' "$tmp/freeradius.log"
-	exit 1
+	raddb_start "$tmp" || exit 1
 }
 
 # Stop freeradius: rlm_attrib seals its journal on the way out.
 stop_freeradius() {
 	kill "$fr_pid"
 	wait "$fr_pid"
-	grep -q 'rlm_attrib.*closing' "$tmp/freeradius.log" &&
+	grep -q 'rlm_attrib.*closing' "$tmp/log/radius.log" &&
 		fail "rlm_attrib could not close its journal"
 }
 
@@ -449,7 +392,7 @@ unwritable)
 	done
 	[ -n "$refused" ] || fail "every Start was answered while the file system was full"
 	refused=${refused:-60}
-	grep -q 'rlm_attrib (attrib): .*No space left on device' "$tmp/freeradius.log" ||
+	grep -q 'rlm_attrib (attrib): .*No space left on device' "$tmp/log/radius.log" ||
 		fail "rlm_attrib did not log the failing journal"
 	# Space again: the NAS's next retransmission (Acct-Delay-Time grown) is
 	# journaled and answered.
@@ -457,7 +400,7 @@ unwritable)
 	sleep 1
 	pkt Start "s$refused" "S-$refused" $N1 "$t" "Framed-IP-Address = 198.51.100.$((100 + refused))" \
 		"Acct-Delay-Time = 3" | send again
-	grep -q 'rlm_attrib (attrib): the journal in .* is written again' "$tmp/freeradius.log" ||
+	grep -q 'rlm_attrib (attrib): the journal in .* is written again' "$tmp/log/radius.log" ||
 		fail "rlm_attrib did not log the recovery"
 	stop_freeradius
 	wait_ingested
