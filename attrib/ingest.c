@@ -526,10 +526,19 @@ int attrib_ingest_scan(struct attrib_ingest *in)
  * files, was lost on the way (a file removed or cut short). */
 static int check_counts(struct attrib_ingest *in, struct jfile *f, uint64_t written, int64_t t)
 {
-	sqlite3_stmt *s = stmt(in, J_WRITER_EVENTS);
+	sqlite3_stmt *s;
 	int64_t reached, missing;
 	int rc;
 
+	/* The writer's other files as this step has left them: one read up to
+	 * its seal just before this one is still ahead of its stored row. */
+	for (size_t i = 0; i < in->n_files; i++) {
+		struct jfile *o = in->files[i];
+
+		if (o != f && o->touched && o->id && (rc = file_row_write(in, o)) < 0)
+			return rc;
+	}
+	s = stmt(in, J_WRITER_EVENTS);
 	bind_writer(s, &f->hdr);
 	sqlite3_bind_int64(s, 4, f->id);
 	rc = sqlite3_step(s);

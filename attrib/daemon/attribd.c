@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "attrib/daemon/control.h"
@@ -216,6 +217,25 @@ static void signal_cb(uv_signal_t *h, int signum)
 		attribd_shutdown(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/* Each connection holds a descriptor: take the hard limit on open files, so
+ * that max-connections (up to 100,000) is not cut short by the soft limit
+ * of 1024 most systems start a process with. */
+static void raise_nofile(const struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < cfg->limits.max_connections + 64ULL)
+		log_warn("main", "open files are limited to %llu, below max-connections %u and "
+				 "what attribd needs besides; raise LimitNOFILE",
+			 (unsigned long long)rl.rlim_cur, cfg->limits.max_connections);
+}
+
 static int start(struct attribd *d)
 {
 	struct attrib_ingest_config icfg = {
@@ -327,6 +347,7 @@ int main(int argc, char **argv)
 	d.loop = &loop;
 	d.started = attrib_time_now();
 	log_notice("main", "attribd %s starting, configuration %s", ATTRIB_VERSION, file);
+	raise_nofile(d.cfg);
 	rc = start(&d);
 	if (rc < 0) {
 		if (d.srv)

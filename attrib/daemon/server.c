@@ -215,9 +215,11 @@ static void check_cb(uv_check_t *h)
 	struct server_conn *c = s->dirty;
 	bool withhold;
 
+	/* Every turn, answers or not: a request whose answer could not be
+	 * queued (its client cut off) has left an audit row to commit too. */
+	withhold = s->ops->flush(s->arg) < 0;
 	if (!c)
 		return;
-	withhold = s->ops->flush(s->arg) < 0;
 	s->dirty = NULL;
 	while (c) {
 		struct server_conn *next = c->next_dirty;
