@@ -87,6 +87,7 @@ struct span {
 	char server[ATTRIB_JOURNAL_ID_MAX + 1];
 	int64_t id; /* 0: none yet */
 	int64_t first, last, interval;
+	bool live; /* holds a span: read from the store, or begun in this step */
 	bool closed, dirty;
 };
 
@@ -177,6 +178,7 @@ static struct span *span_get(struct attrib_ingest *in, const char *server)
 		sp->last = sqlite3_column_int64(s, 2);
 		sp->interval = sqlite3_column_int64(s, 3);
 		sp->closed = sqlite3_column_int(s, 4) != 0;
+		sp->live = true;
 	} else if (rc != SQLITE_DONE) {
 		store_error(in->st, rc);
 		return NULL;
@@ -224,14 +226,16 @@ static int heard(struct attrib_ingest *in, const char *server, int64_t t, int64_
 
 	if (!sp)
 		return -EIO;
-	if (sp->id && !sp->closed && t <= sp->last + 2 * sp->interval) {
+	/* Not sp->id: a span begun in this step has none until it is written,
+	 * and must go on all the same (each record made a span of its own). */
+	if (sp->live && !sp->closed && t <= sp->last + 2 * sp->interval) {
 		if (t > sp->last)
 			sp->last = t;
-	} else if (!sp->id || t > sp->last) {
+	} else if (!sp->live || t > sp->last) {
 		/* A new span: write the old one back first if this step moved it. */
 		if (sp->dirty && (rc = span_write(in, sp)) < 0)
 			return rc;
-		*sp = (struct span){ .first = t, .last = t };
+		*sp = (struct span){ .first = t, .last = t, .live = true };
 		snprintf(sp->server, sizeof(sp->server), "%s", server);
 	} else {
 		return 0;
@@ -834,6 +838,75 @@ json_t *attrib_ingest_status(struct attrib_ingest *in)
 		}
 	}
 	return list;
+}
+
+/* One source's coverage as the store holds it (committed steps only). */
+static json_t *source_json(struct attrib_ingest *in, sqlite3_stmt *loss, const char *server,
+			   int64_t first, int64_t last, int64_t interval, int closed, int64_t spans,
+			   int64_t now)
+{
+	char f[ATTRIB_TIME_STRLEN], l[ATTRIB_TIME_STRLEN], ll[ATTRIB_TIME_STRLEN];
+	int64_t lost = 0, refused = 0, last_loss = 0;
+	json_t *o;
+
+	sqlite3_reset(loss);
+	sqlite3_bind_text(loss, 1, server, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(loss) == SQLITE_ROW) {
+		lost = sqlite3_column_int64(loss, 0);
+		refused = sqlite3_column_int64(loss, 1);
+		last_loss = sqlite3_column_int64(loss, 2);
+	}
+	sqlite3_reset(loss);
+	(void)in;
+	o = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:I, s:I, s:I}", "server-id", server,
+		      "first-heard", attrib_time_format(first, f), "last-heard",
+		      attrib_time_format(last, l), "interval", (json_int_t)(interval / ATTRIB_USEC),
+		      "closed", closed, "silent", !closed && now > last + 2 * interval, "spans",
+		      (json_int_t)spans, "lost", (json_int_t)lost, "refused", (json_int_t)refused);
+	if (o)
+		json_object_set_new(o, "last-loss",
+				    last_loss ? json_string(attrib_time_format(last_loss, ll))
+					      : json_null());
+	return o;
+}
+
+json_t *attrib_ingest_coverage(struct attrib_ingest *in)
+{
+	static const char spans_sql[] =
+		"SELECT server_id, min(first), max(last), count(*), "
+		"(SELECT interval FROM heard l WHERE l.server_id = h.server_id ORDER BY first DESC "
+		"LIMIT 1), (SELECT closed FROM heard l WHERE l.server_id = h.server_id ORDER BY "
+		"first DESC LIMIT 1) FROM heard h GROUP BY server_id ORDER BY server_id";
+	static const char loss_sql[] = "SELECT coalesce(sum(lost), 0), coalesce(sum(refused), 0), "
+				       "max(last) FROM loss WHERE server_id = ?1";
+	sqlite3_stmt *spans = NULL, *loss = NULL;
+	json_t *list = json_array();
+	int64_t now = attrib_time_now();
+	int rc;
+
+	if (!list || sqlite3_prepare_v2(in->st->db, spans_sql, -1, &spans, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(in->st->db, loss_sql, -1, &loss, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(spans)) == SQLITE_ROW) {
+		json_t *o = source_json(in, loss, (const char *)sqlite3_column_text(spans, 0),
+					sqlite3_column_int64(spans, 1),
+					sqlite3_column_int64(spans, 2),
+					sqlite3_column_int64(spans, 4), sqlite3_column_int(spans, 5),
+					sqlite3_column_int64(spans, 3), now);
+
+		if (!o || json_array_append_new(list, o) < 0)
+			goto fail;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(spans);
+	sqlite3_finalize(loss);
+	return list;
+fail:
+	sqlite3_finalize(spans);
+	sqlite3_finalize(loss);
+	json_decref(list);
+	return NULL;
 }
 
 void attrib_ingest_stats(struct attrib_ingest *in, struct attrib_ingest_stats *out)

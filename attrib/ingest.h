@@ -47,6 +47,14 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied);
  * JSON array, or NULL on ENOMEM. */
 json_t *attrib_ingest_status(struct attrib_ingest *in);
 
+/** What each source's journals told of it, as committed: for `status`, one
+ * object per server id: first-heard, last-heard, interval (s), closed (its
+ * writer closed cleanly), silent (not closed and nothing heard for twice
+ * its interval, by this host's clock), spans (heard spans; more than one
+ * means silences or restarts), lost, refused and last-loss (from its loss
+ * records).  @return a new JSON array, or NULL (ENOMEM, or the store failed). */
+json_t *attrib_ingest_coverage(struct attrib_ingest *in);
+
 /** Totals since open for `statistics-get`. */
 struct attrib_ingest_stats {
 	int64_t events, heartbeats, losses, repeats, journals_done, journals_corrupt;

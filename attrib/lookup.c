@@ -50,7 +50,7 @@ static int source_gap(struct attrib_store *st, const char *server, int64_t lo, i
 		      int64_t *gap_from, int64_t *gap_to)
 {
 	sqlite3_stmt *s = store_stmt(st, Q_HEARD_SPANS);
-	int64_t cursor = lo;
+	int64_t cursor = lo, reach_max = INT64_MIN;
 	bool started = false, closed = false;
 	int rc, gap = 0;
 
@@ -58,6 +58,8 @@ static int source_gap(struct attrib_store *st, const char *server, int64_t lo, i
 		return -EIO;
 	sqlite3_bind_text(s, 1, server, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, hi);
+	/* cursor: heard up to (not including) here, from lo; reach_max: where
+	 * the spans so far run out, which names the start of a silence. */
 	while (!gap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t first = sqlite3_column_int64(s, 0), last = sqlite3_column_int64(s, 1);
 		int64_t reach = sqlite3_column_int(s, 3) ? last : last + 2 * sqlite3_column_int64(s, 2);
@@ -65,17 +67,20 @@ static int source_gap(struct attrib_store *st, const char *server, int64_t lo, i
 		if (!started && first > cursor)
 			cursor = first;
 		else if (first > cursor && !closed)
-			gap = 1, *gap_from = cursor, *gap_to = first;
+			gap = 1, *gap_from = reach_max, *gap_to = first;
 		started = true;
 		closed = sqlite3_column_int(s, 3) != 0;
 		if (reach > cursor)
 			cursor = reach;
+		if (reach > reach_max)
+			reach_max = reach;
 	}
 	if (!gap && rc != SQLITE_DONE)
 		return store_error(st, rc);
 	sqlite3_reset(s);
-	if (!gap && started && cursor < hi && !closed)
-		gap = 1, *gap_from = cursor, *gap_to = hi;
+	/* Spans are half-open: one that runs out at hi does not cover hi. */
+	if (!gap && started && cursor <= hi && !closed)
+		gap = 1, *gap_from = reach_max, *gap_to = hi;
 	return started ? gap : 2;
 }
 

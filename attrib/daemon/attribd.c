@@ -33,7 +33,17 @@ static const char usage[] =
 	"\n"
 	"Ingests the journals the Kea hook and the FreeRADIUS module write into the\n"
 	"store, exactly once, and answers lookups on a Unix socket in Kea's\n"
-	"control-channel shape.  -d logs at debug level.  attribd(8) tells all.\n";
+	"control-channel shape.\n"
+	"\n"
+	"  -c, --config FILE   the JSON configuration ({\"attribd\": {...}})\n"
+	"  -t, --test FILE     check FILE, print \"FILE: valid\" or what is wrong, exit\n"
+	"  -d, --debug         log at debug level (each request, each batch)\n"
+	"  -V, --version       print the version and the store schema it writes\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Exit status: 0 stopped cleanly, 64 usage, 65 bad configuration, 66 no\n"
+	"configuration file, 70 could not start (the log says why).  SIGHUP\n"
+	"reloads the configuration, SIGTERM stops.  attribd(8) tells all.\n";
 
 static void ingest_log_cb(void *arg, int level, const char *msg)
 {
@@ -314,7 +324,13 @@ int main(int argc, char **argv)
 	char err[512];
 	uv_loop_t loop;
 
-	while ((opt = getopt(argc, argv, "c:t:dVh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "test", required_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },        { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:t:dVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': file = optarg; break;
 		case 't': file = optarg; check = 1; break;

@@ -54,13 +54,16 @@ static void cmd_status(struct attrib_request *r)
 	struct attribd *d = attrib_request_arg(r);
 	struct server_stats ss;
 	json_t *journals = d->in ? attrib_ingest_status(d->in) : json_array();
+	json_t *coverage = d->in ? attrib_ingest_coverage(d->in) : json_array();
 
 	server_stats(d->srv, &ss);
-	r->answer_args = json_pack("{s:s, s:I, s:o, s:o, s:b, s:o, s:i}", "version", ATTRIB_VERSION,
+	r->answer_args = json_pack("{s:s, s:I, s:o, s:o, s:o, s:b, s:o, s:i}", "version",
+				   ATTRIB_VERSION,
 				   "uptime", (json_int_t)((attrib_time_now() - d->started) /
 							  ATTRIB_USEC),
 				   "store", store_json(d), "journals",
-				   journals ? journals : json_null(), "ingest-caught-up",
+				   journals ? journals : json_null(), "coverage",
+				   coverage ? coverage : json_null(), "ingest-caught-up",
 				   !uv_is_active((uv_handle_t *)&d->step_idle), "started",
 				   time_json(d->started), "connections", (int)ss.open);
 	if (!r->answer_args) {

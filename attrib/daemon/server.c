@@ -19,7 +19,7 @@
 
 #define READ_CHUNK   65536
 #define SWEEP_MS     1000
-#define LISTEN_QUEUE 128
+#define LISTEN_QUEUE 1024
 
 struct buf {
 	char *p;
