@@ -102,8 +102,8 @@ static int unquote(const struct detail *d, const char *v, char *out, size_t outl
 				ch = '\r';
 			else if (ch == 't')
 				ch = '\t';
-			else if (ch >= '0' && ch <= '3' && v[0] >= '0' && v[0] <= '7' && v[1] >= '0' &&
-				 v[1] <= '7') {
+			else if (ch >= '0' && ch <= '3' && v[0] >= '0' && v[0] <= '7' &&
+				 v[1] >= '0' && v[1] <= '7') {
 				ch = (char)((ch - '0') << 6 | (v[0] - '0') << 3 | (v[1] - '0'));
 				v += 2;
 			} else if (ch != '\\' && ch != '"') {
@@ -209,9 +209,10 @@ static int status_type(struct detail *d, const char *v, struct attrib_event *ev)
 	}
 	/* Tunnel-Start, Failed and the like bind no address: as rlm_attrib,
 	 * nothing to replay.  A word that is no status type is an error. */
-	static const char *const others[] = { "Tunnel-Start", "Tunnel-Stop", "Tunnel-Reject",
-					      "Tunnel-Link-Start", "Tunnel-Link-Stop",
-					      "Tunnel-Link-Reject", "Failed" };
+	static const char *const others[] = {
+		"Tunnel-Start",     "Tunnel-Stop",        "Tunnel-Reject", "Tunnel-Link-Start",
+		"Tunnel-Link-Stop", "Tunnel-Link-Reject", "Failed"
+	};
 	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
 		numeric |= strcmp(v, others[i]) == 0;
 	if (!numeric)
@@ -275,7 +276,8 @@ static int attribute(struct detail *d, const char *name, const char *v, struct a
 	}
 	for (int i = 0; i < 2; i++) {
 		static const char *const oct[] = { "Acct-Input-Octets", "Acct-Output-Octets" };
-		static const char *const giga[] = { "Acct-Input-Gigawords", "Acct-Output-Gigawords" };
+		static const char *const giga[] = { "Acct-Input-Gigawords",
+						    "Acct-Output-Gigawords" };
 
 		if (strcmp(name, oct[i]) == 0 || strcmp(name, giga[i]) == 0) {
 			if (parse_u32(d, v, &u) < 0)
@@ -297,7 +299,8 @@ static int attribute(struct detail *d, const char *name, const char *v, struct a
 		return parse_ip_text(d, v, 4, d->nas_ip);
 	if (strcmp(name, "NAS-IPv6-Address") == 0 && !d->nas_ipv6[0])
 		return parse_ip_text(d, v, 6, d->nas_ipv6);
-	if ((strcmp(name, "Packet-Src-IP-Address") == 0 || strcmp(name, "Client-IP-Address") == 0) &&
+	if ((strcmp(name, "Packet-Src-IP-Address") == 0 ||
+	     strcmp(name, "Client-IP-Address") == 0) &&
 	    !d->src_ip[0])
 		return parse_ip_text(d, v, 4, d->src_ip);
 	if (strcmp(name, "Packet-Src-IPv6-Address") == 0 && !d->src_ip[0])
@@ -323,13 +326,16 @@ static int finish(struct detail *d, struct attrib_event *ev)
 	char err[160];
 
 	if (!d->has_timestamp)
-		return bad(d, d->rec_line, "the record has no Timestamp (its arrival, epoch seconds)");
+		return bad(d, d->rec_line,
+			   "the record has no Timestamp (its arrival, epoch seconds)");
 	if (!d->has_status)
 		return bad(d, d->rec_line, "the record has no Acct-Status-Type");
 	ev->arrival = d->timestamp;
 	snprintf(ev->nas, sizeof(ev->nas), "%s",
-		 d->nas_ip[0] ? d->nas_ip : d->nas_ipv6[0] ? d->nas_ipv6 : d->nas_id[0] ? d->nas_id
-											   : d->src_ip);
+		 d->nas_ip[0]     ? d->nas_ip
+		 : d->nas_ipv6[0] ? d->nas_ipv6
+		 : d->nas_id[0]   ? d->nas_id
+				  : d->src_ip);
 	if (d->has_octets) {
 		ev->input_octets = d->gigawords[0] << 32 | d->octets[0];
 		ev->output_octets = d->gigawords[1] << 32 | d->octets[1];

@@ -26,7 +26,7 @@ RCSID("$Id$")
 typedef struct rlm_attrib_t {
 	char const	*name;			//!< Instance name, for logs.
 	char const	*journal_dir;		//!< Where attribd reads journals from.
-	char const	*server_id;		//!< Names the journal files; default freeradius-HOST.
+	char const	*server_id;		//!< Names the journal files (freeradius-HOST).
 	char const	*sync;			//!< "interval", "every" or "none".
 	uint32_t	sync_interval;		//!< ms between fdatasync calls (sync = interval).
 	uint32_t	heartbeat_interval;	//!< ms between heartbeat records.
@@ -35,11 +35,13 @@ typedef struct rlm_attrib_t {
 } rlm_attrib_t;
 
 static const CONF_PARSER module_config[] = {
-	{ "journal_dir", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED, rlm_attrib_t, journal_dir), NULL },
+	{ "journal_dir", FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED, rlm_attrib_t,
+					journal_dir), NULL },
 	{ "server_id", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_attrib_t, server_id), NULL },
 	{ "sync", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_attrib_t, sync), "interval" },
 	{ "sync_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_attrib_t, sync_interval), "1000" },
-	{ "heartbeat_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_attrib_t, heartbeat_interval), "30000" },
+	{ "heartbeat_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_attrib_t, heartbeat_interval),
+	  "30000" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -101,7 +103,8 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		return -1;
 	}
 	if (inst->sync_interval < 10 || inst->sync_interval > 3600000) {
-		cf_log_err_cs(conf, "sync_interval = %u: must be 10 to 3600000 (ms)", inst->sync_interval);
+		cf_log_err_cs(conf, "sync_interval = %u: must be 10 to 3600000 (ms)",
+			      inst->sync_interval);
 		return -1;
 	}
 	if (inst->heartbeat_interval < 100 || inst->heartbeat_interval > 3600000) {
@@ -111,7 +114,8 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	}
 	if (inst->server_id && inst->server_id[0]) {
 		if (strlen(inst->server_id) > ATTRIB_JOURNAL_ID_MAX) {
-			cf_log_err_cs(conf, "server_id: longer than %d bytes", ATTRIB_JOURNAL_ID_MAX);
+			cf_log_err_cs(conf, "server_id: longer than %d bytes",
+				      ATTRIB_JOURNAL_ID_MAX);
 			return -1;
 		}
 		strcpy(inst->id, inst->server_id);
@@ -208,7 +212,8 @@ static void read_addresses(REQUEST *request, struct attrib_event *ev)
 	vp_cursor_t cursor;
 	VALUE_PAIR *vp;
 
-	for (vp = fr_cursor_init(&cursor, &request->packet->vps); vp; vp = fr_cursor_next(&cursor)) {
+	for (vp = fr_cursor_init(&cursor, &request->packet->vps); vp;
+	     vp = fr_cursor_next(&cursor)) {
 		if (vp->da->vendor != 0) continue;
 		switch (vp->da->attr) {
 		case PW_FRAMED_IP_ADDRESS:
@@ -229,6 +234,14 @@ static void read_addresses(REQUEST *request, struct attrib_event *ev)
 }
 
 /*
+ *	The first instance of an RFC attribute in the request.
+ */
+static VALUE_PAIR *find(REQUEST *request, unsigned attr)
+{
+	return fr_pair_find_by_num(request->packet->vps, attr, 0, TAG_ANY);
+}
+
+/*
  *	The NAS, as the rules key sessions and Accounting-On/Off on it:
  *	NAS-IP-Address, else NAS-IPv6-Address, else NAS-Identifier, else the
  *	address the packet came from.  attrib import radius-detail picks it the
@@ -238,11 +251,11 @@ static void read_nas(REQUEST *request, struct attrib_event *ev)
 {
 	VALUE_PAIR *vp;
 
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_NAS_IP_ADDRESS, 0, TAG_ANY))) {
+	if ((vp = find(request, PW_NAS_IP_ADDRESS))) {
 		inet_ntop(AF_INET, &vp->vp_ipaddr, ev->nas, sizeof(ev->nas));
-	} else if ((vp = fr_pair_find_by_num(request->packet->vps, PW_NAS_IPV6_ADDRESS, 0, TAG_ANY))) {
+	} else if ((vp = find(request, PW_NAS_IPV6_ADDRESS))) {
 		inet_ntop(AF_INET6, &vp->vp_ipv6addr, ev->nas, sizeof(ev->nas));
-	} else if ((vp = fr_pair_find_by_num(request->packet->vps, PW_NAS_IDENTIFIER, 0, TAG_ANY)) &&
+	} else if ((vp = find(request, PW_NAS_IDENTIFIER)) &&
 		   vp->vp_length > 0 && copy_string(request, ev->nas, vp) == 0) {
 		return;
 	} else {
@@ -254,8 +267,8 @@ static void read_nas(REQUEST *request, struct attrib_event *ev)
 
 static uint64_t counter(REQUEST *request, unsigned octets, unsigned gigawords, bool *found)
 {
-	VALUE_PAIR *lo = fr_pair_find_by_num(request->packet->vps, octets, 0, TAG_ANY);
-	VALUE_PAIR *hi = fr_pair_find_by_num(request->packet->vps, gigawords, 0, TAG_ANY);
+	VALUE_PAIR *lo = find(request, octets);
+	VALUE_PAIR *hi = find(request, gigawords);
 
 	*found |= lo || hi;
 	return (hi ? (uint64_t)hi->vp_integer << 32 : 0) + (lo ? lo->vp_integer : 0);
@@ -273,33 +286,36 @@ static int read_event(rlm_attrib_t const *inst, REQUEST *request, struct attrib_
 	ev->source = ATTRIB_SRC_RADIUS;
 	ev->arrival = (int64_t)request->packet->timestamp.tv_sec * ATTRIB_USEC +
 		      request->packet->timestamp.tv_usec;
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_EVENT_TIMESTAMP, 0, TAG_ANY))) {
+	if ((vp = find(request, PW_EVENT_TIMESTAMP))) {
 		ev->event_ts = (int64_t)vp->vp_date * ATTRIB_USEC;
 		ev->has |= ATTRIB_HAS_EVENT_TS;
 	}
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_ACCT_DELAY_TIME, 0, TAG_ANY))) {
+	if ((vp = find(request, PW_ACCT_DELAY_TIME))) {
 		ev->delay = vp->vp_integer;
 		ev->has |= ATTRIB_HAS_DELAY;
 	}
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_ACCT_SESSION_TIME, 0, TAG_ANY))) {
+	if ((vp = find(request, PW_ACCT_SESSION_TIME))) {
 		ev->session_time = vp->vp_integer;
 		ev->has |= ATTRIB_HAS_SESSION_TIME;
 	}
-	ev->input_octets = counter(request, PW_ACCT_INPUT_OCTETS, PW_ACCT_INPUT_GIGAWORDS, &octets);
-	ev->output_octets = counter(request, PW_ACCT_OUTPUT_OCTETS, PW_ACCT_OUTPUT_GIGAWORDS, &octets);
+	ev->input_octets = counter(request, PW_ACCT_INPUT_OCTETS, PW_ACCT_INPUT_GIGAWORDS,
+				   &octets);
+	ev->output_octets = counter(request, PW_ACCT_OUTPUT_OCTETS, PW_ACCT_OUTPUT_GIGAWORDS,
+				    &octets);
 	if (octets) ev->has |= ATTRIB_HAS_OCTETS;
 
 	strcpy(ev->server, inst->id);
 	read_nas(request, ev);
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_ACCT_SESSION_ID, 0, TAG_ANY)) &&
+	if ((vp = find(request, PW_ACCT_SESSION_ID)) &&
 	    copy_string(request, ev->session_id, vp) < 0) return -1;
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_ACCT_UNIQUE_SESSION_ID, 0, TAG_ANY)) &&
+	if ((vp = find(request, PW_ACCT_UNIQUE_SESSION_ID)) &&
 	    copy_string(request, ev->unique_session_id, vp) < 0) return -1;
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_USER_NAME, 0, TAG_ANY)) &&
-	    vp->vp_length > 0 && copy_identity(request, "username", ev->id.username, vp) < 0) return -1;
-	if ((vp = fr_pair_find_by_num(request->packet->vps, PW_CALLING_STATION_ID, 0, TAG_ANY)) &&
-	    vp->vp_length > 0 &&
-	    copy_identity(request, "calling-station-id", ev->id.calling_station_id, vp) < 0) return -1;
+	if ((vp = find(request, PW_USER_NAME)) && vp->vp_length > 0 &&
+	    copy_identity(request, "username", ev->id.username, vp) < 0) return -1;
+	if ((vp = find(request, PW_CALLING_STATION_ID)) && vp->vp_length > 0 &&
+	    copy_identity(request, "calling-station-id", ev->id.calling_station_id, vp) < 0) {
+		return -1;
+	}
 	read_addresses(request, ev);
 
 	if (attrib_event_validate(ev, err, sizeof(err)) < 0) {
@@ -317,7 +333,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void *instance, REQUEST *requ
 	int rc;
 
 	memset(&ev, 0, sizeof(ev));
-	vp = fr_pair_find_by_num(request->packet->vps, PW_ACCT_STATUS_TYPE, 0, TAG_ANY);
+	vp = find(request, PW_ACCT_STATUS_TYPE);
 	if (!vp) {
 		RDEBUG2("no Acct-Status-Type: nothing to journal");
 		return RLM_MODULE_NOOP;

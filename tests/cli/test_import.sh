@@ -309,12 +309,12 @@ radius-detail-bad)
 	# A bad value names its file and line; the good record before it in the
 	# same file does not stay.
 	run 65 import radius-detail "$data/radius-detail-bad-address"
-	err_has "attrib: $data/radius-detail-bad-address:23: \"198.51.100.300\" is not an IPv4 address"
+	err_has "$data/radius-detail-bad-address:23: \"198.51.100.300\" is not an IPv4 address"
 	lookup 198.51.100.10 00:10:00Z 1 .status none
 	run 65 import radius-detail "$data/radius-detail-no-timestamp"
 	err_has "attrib: $data/radius-detail-no-timestamp:1: the record has no Timestamp"
 	run 65 import radius-detail "$data/radius-detail-bad-status"
-	err_has "attrib: $data/radius-detail-bad-status:2: Acct-Status-Type \"Begin\" is no status type"
+	err_has "$data/radius-detail-bad-status:2: Acct-Status-Type \"Begin\" is no status type"
 	# One run is one transaction: a good file before a bad one is undone too.
 	run 65 import radius-detail "$data/radius-detail-20260101" "$data/radius-detail-bad-status"
 	err_has "nothing imported from any of the 2 files"

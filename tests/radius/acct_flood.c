@@ -89,7 +89,7 @@ static size_t build(uint8_t *pkt, long req, long count, uint8_t id)
 	n += attr_u32(pkt + n, 40, status[phase > 2 ? 2 : phase]);
 	n += attr(pkt + n, 44, text, (size_t)snprintf(text, sizeof(text), "S%08lx", s));
 	n += attr(pkt + n, 1, text, (size_t)snprintf(text, sizeof(text), "u%ld@example.net", s));
-	n += attr_u32(pkt + n, 4, 0xc0000201);                      /* NAS 192.0.2.1 */
+	n += attr_u32(pkt + n, 4, 0xc0000201);                            /* NAS 192.0.2.1 */
 	n += attr_u32(pkt + n, 8, 0x0a000000 | (uint32_t)(s & 0xffffff)); /* 10.x.y.z */
 	v6[6] = (uint8_t)(s >> 24);
 	v6[7] = (uint8_t)(s >> 16);
@@ -97,11 +97,11 @@ static size_t build(uint8_t *pkt, long req, long count, uint8_t id)
 	v6[9] = (uint8_t)s;
 	n += attr(pkt + n, 97, v6, sizeof(v6)); /* Framed-IPv6-Prefix 2001:db8:xxxx:xxxx::/64 */
 	n += attr_u32(pkt + n, 55, now_s - (phase ? 0 : 60)); /* Event-Timestamp */
-	n += attr_u32(pkt + n, 41, 0);                          /* Acct-Delay-Time */
+	n += attr_u32(pkt + n, 41, 0);                        /* Acct-Delay-Time */
 	if (phase) {
-		n += attr_u32(pkt + n, 46, 60 * (uint32_t)phase);  /* Acct-Session-Time */
-		n += attr_u32(pkt + n, 42, (uint32_t)s * 1000);    /* Acct-Input-Octets */
-		n += attr_u32(pkt + n, 43, (uint32_t)s * 7000);    /* Acct-Output-Octets */
+		n += attr_u32(pkt + n, 46, 60 * (uint32_t)phase); /* Acct-Session-Time */
+		n += attr_u32(pkt + n, 42, (uint32_t)s * 1000);   /* Acct-Input-Octets */
+		n += attr_u32(pkt + n, 43, (uint32_t)s * 7000);   /* Acct-Output-Octets */
 	}
 	pkt[2] = (uint8_t)(n >> 8);
 	pkt[3] = (uint8_t)n;
@@ -173,7 +173,8 @@ int main(int argc, char **argv)
 		int buf = 1 << 20;
 
 		socks[i].fd = socket(AF_INET, SOCK_DGRAM, 0);
-		if (socks[i].fd < 0 || connect(socks[i].fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		if (socks[i].fd < 0 ||
+		    connect(socks[i].fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
 			perror("acct-flood: socket");
 			return 71;
 		}

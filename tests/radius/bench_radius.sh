@@ -23,7 +23,10 @@ inflight=${5:-128}
 harness_need freeradius python3
 harness_tmp radius-bench
 
-port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 
 . "$(dirname "$0")/raddb.sh"
 
@@ -120,7 +123,10 @@ a=$(rate attrib)
 e=$(rate attrib-every)
 d=$(rate detail)
 s=$(rate sql)
-[ -n "$a" ] && [ -n "$d" ] && [ -n "$s" ] && [ -n "$e" ] || { fail "a run gave no rate"; harness_end; }
+if [ -z "$a" ] || [ -z "$d" ] || [ -z "$s" ] || [ -z "$e" ]; then
+	fail "a run gave no rate"
+	harness_end
+fi
 python3 - "$a" "$e" "$d" "$s" <<'PY'
 import sys
 a, e, d, s = (float(x) for x in sys.argv[1:])
@@ -132,6 +138,7 @@ PY
 for m in attrib attrib-every; do
 	[ "$(unanswered $m)" = 0 ] || fail "rlm_attrib ($m) left requests unanswered"
 	n=$("$dump" "$tmp/$m"/journal/*.journal | grep -c '"type":"acct-')
-	[ "$n" -ge "$count" ] || fail "rlm_attrib ($m) journaled $n events for $count answered requests"
+	[ "$n" -ge "$count" ] ||
+		fail "rlm_attrib ($m) journaled $n events for $count answered requests"
 done
 harness_end

@@ -32,7 +32,7 @@ harness_need jq freeradius radclient python3
 # this test's own: root is not stopped by permissions, a full disk stops anyone.
 if [ "$part" = unwritable ] && [ -z "${ATTRIB_RADIUS_UNSHARED:-}" ]; then
 	if ! unshare -m true 2>/dev/null; then
-		echo "SKIP: unwritable needs unshare -m (root, CAP_SYS_ADMIN) to mount a small tmpfs"
+		echo "SKIP: unwritable needs unshare -m (root, CAP_SYS_ADMIN) for a small tmpfs"
 		exit 77
 	fi
 	ATTRIB_RADIUS_UNSHARED=1 exec unshare -m --propagation private sh "$0" "$@"
@@ -109,7 +109,11 @@ EOT
 	attribd_pid=$!
 	pids="$pids $attribd_pid"
 	for i in $(seq 100); do [ -S "$tmp/attribd.sock" ] && break; sleep 0.1; done
-	[ -S "$tmp/attribd.sock" ] || { fail "attribd did not start"; cat "$tmp/attribd.log"; exit 1; }
+	if [ ! -S "$tmp/attribd.sock" ]; then
+		fail "attribd did not start"
+		cat "$tmp/attribd.log"
+		exit 1
+	fi
 }
 
 # Wait until attribd has applied every journal: it moves each to the
@@ -129,7 +133,8 @@ send() {
 	name=$1
 	shift
 	cat >"$tmp/$name.pkt"
-	if ! radclient -q -p 1 -r 2 -t 2 "$@" -f "$tmp/$name.pkt" "127.0.0.1:$port" acct testing123 \
+	if ! radclient -q -p 1 -r 2 -t 2 "$@" -f "$tmp/$name.pkt" "127.0.0.1:$port" acct \
+		testing123 \
 		>"$tmp/$name.out" 2>&1; then
 		fail "$name: not every packet was answered"
 		sed 's/^/    /' "$tmp/$name.out"
@@ -154,7 +159,8 @@ history() {
 		--to "@$(($(date +%s) + 86400))" >"$tmp/hist" 2>&1
 	jq -r '.candidates[] | [(.start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601),
 		(if .end then (.end | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) else "open" end),
-		(."end-reason" // "-"), ."start-inferred"] | map(tostring) | join(" ")' "$tmp/hist" ||
+		(."end-reason" // "-"), ."start-inferred"] | map(tostring) | join(" ")' \
+		"$tmp/hist" ||
 		sed 's/^/    /' "$tmp/hist"
 }
 
@@ -173,7 +179,8 @@ subscribers() {
 	{
 		echo "kind,value,account,valid_from,valid_to"
 		for u in alice bob carol dave erin frank gina henry ivan kate $(seq -f 's%g' 60); do
-			echo "username,$u@example.net,ACC-$(echo $u | tr a-z A-Z),2020-01-01T00:00:00Z,"
+			acc=$(echo "$u" | tr a-z A-Z)
+			echo "username,$u@example.net,ACC-$acc,2020-01-01T00:00:00Z,"
 		done
 	} >"$tmp/subs.csv"
 	"$attrib" --db "$tmp/attrib.db" import subscribers "$tmp/subs.csv" 2>/dev/null ||
@@ -211,31 +218,40 @@ rules)
 	# alice: Start, Interim, Stop, all three address attributes.
 	{
 		pkt Start alice A-1 $N1 $B "Framed-IP-Address = 198.51.100.10" \
-			"Framed-IPv6-Prefix = 2001:db8:1:1::/64" "Delegated-IPv6-Prefix = 2001:db8:100:1200::/56" \
-			"Framed-IPv6-Address = 2001:db8:1:1::10" "Calling-Station-Id = \"02-00-5e-00-53-01\""
+			"Framed-IPv6-Prefix = 2001:db8:1:1::/64" \
+			"Delegated-IPv6-Prefix = 2001:db8:100:1200::/56" \
+			"Framed-IPv6-Address = 2001:db8:1:1::10" \
+			"Calling-Station-Id = \"02-00-5e-00-53-01\""
 		pkt Interim-Update alice A-1 $N1 $((B + 600)) "Framed-IP-Address = 198.51.100.10" \
-			"Acct-Session-Time = 600" "Acct-Input-Octets = 100" "Acct-Input-Gigawords = 2" \
+			"Acct-Session-Time = 600" "Acct-Input-Octets = 100" \
+			"Acct-Input-Gigawords = 2" \
 			"Acct-Output-Octets = 7"
-		pkt Stop alice A-1 $N1 $((B + 1200)) "Framed-IP-Address = 198.51.100.10" "Acct-Session-Time = 1200"
+		pkt Stop alice A-1 $N1 $((B + 1200)) "Framed-IP-Address = 198.51.100.10" \
+			"Acct-Session-Time = 1200"
 	} | send alice
 	# bob: the Start was lost; the Interim at B+1000 says the session is
 	# 400 s old: it opened at B+600, start-inferred.  The Stop ends it.
 	{
-		pkt Interim-Update bob B-1 $N1 $((B + 1000)) "Framed-IP-Address = 198.51.100.11" "Acct-Session-Time = 400"
-		pkt Stop bob B-1 $N1 $((B + 1600)) "Framed-IP-Address = 198.51.100.11" "Acct-Session-Time = 1000"
+		pkt Interim-Update bob B-1 $N1 $((B + 1000)) "Framed-IP-Address = 198.51.100.11" \
+			"Acct-Session-Time = 400"
+		pkt Stop bob B-1 $N1 $((B + 1600)) "Framed-IP-Address = 198.51.100.11" \
+			"Acct-Session-Time = 1000"
 	} | send bob
 	# carol: the Stop (session time 900: B+1100) comes first, the Start of
 	# B+1000 late: the start is fixed to B+1000, the session stays stopped.
 	{
-		pkt Stop carol C-1 $N1 $((B + 2000)) "Framed-IP-Address = 198.51.100.12" "Acct-Session-Time = 900"
+		pkt Stop carol C-1 $N1 $((B + 2000)) "Framed-IP-Address = 198.51.100.12" \
+			"Acct-Session-Time = 900"
 		pkt Start carol C-1 $N1 $((B + 1000)) "Framed-IP-Address = 198.51.100.12"
 	} | send carol
 	# dave: every packet three times (radclient -c 3), then the Start once
 	# more after the Stop: one binding, B to B+1200.
 	{
 		pkt Start dave D-1 $N1 $B "Framed-IP-Address = 198.51.100.13"
-		pkt Interim-Update dave D-1 $N1 $((B + 600)) "Framed-IP-Address = 198.51.100.13" "Acct-Session-Time = 600"
-		pkt Stop dave D-1 $N1 $((B + 1200)) "Framed-IP-Address = 198.51.100.13" "Acct-Session-Time = 1200"
+		pkt Interim-Update dave D-1 $N1 $((B + 600)) "Framed-IP-Address = 198.51.100.13" \
+			"Acct-Session-Time = 600"
+		pkt Stop dave D-1 $N1 $((B + 1200)) "Framed-IP-Address = 198.51.100.13" \
+			"Acct-Session-Time = 1200"
 	} | send dave -c 3
 	{
 		pkt Start dave D-1 $N1 $B "Framed-IP-Address = 198.51.100.13"
@@ -271,9 +287,11 @@ EOT
 	# sessions, the first never rewritten.
 	{
 		pkt Start ivan R-1 $N1 $B "Framed-IP-Address = 198.51.100.18"
-		pkt Stop ivan R-1 $N1 $((B + 500)) "Framed-IP-Address = 198.51.100.18" "Acct-Session-Time = 500"
+		pkt Stop ivan R-1 $N1 $((B + 500)) "Framed-IP-Address = 198.51.100.18" \
+			"Acct-Session-Time = 500"
 		pkt Start ivan R-1 $N1 $((B + 800)) "Framed-IP-Address = 198.51.100.18"
-		pkt Stop ivan R-1 $N1 $((B + 1100)) "Framed-IP-Address = 198.51.100.18" "Acct-Session-Time = 300"
+		pkt Stop ivan R-1 $N1 $((B + 1100)) "Framed-IP-Address = 198.51.100.18" \
+			"Acct-Session-Time = 300"
 	} | send ivan
 	# kate: the Start has only an IPv4 address; the delegated and the WAN
 	# prefix first appear in the Interim of B+600; the Interim of B+900 no
@@ -281,9 +299,11 @@ EOT
 	{
 		pkt Start kate K-1 $N1 $B "Framed-IP-Address = 198.51.100.20"
 		pkt Interim-Update kate K-1 $N1 $((B + 600)) "Framed-IP-Address = 198.51.100.20" \
-			"Delegated-IPv6-Prefix = 2001:db8:200:ab00::/56" "Framed-IPv6-Prefix = 2001:db8:2:1::/64" \
+			"Delegated-IPv6-Prefix = 2001:db8:200:ab00::/56" \
+			"Framed-IPv6-Prefix = 2001:db8:2:1::/64" \
 			"Acct-Session-Time = 600"
-		pkt Interim-Update kate K-1 $N1 $((B + 900)) "Delegated-IPv6-Prefix = 2001:db8:200:ab00::/56" \
+		pkt Interim-Update kate K-1 $N1 $((B + 900)) \
+			"Delegated-IPv6-Prefix = 2001:db8:200:ab00::/56" \
 			"Acct-Session-Time = 900"
 		pkt Stop kate K-1 $N1 $((B + 1200)) "Acct-Session-Time = 1200"
 	} | send kate
@@ -303,7 +323,8 @@ EOT
 	lookup 198.51.100.11 $((B + 599)) none
 	lookup 198.51.100.11 $((B + 600)) match ACC-BOB
 	jq -e '.candidates[0]."start-inferred" and .candidates[0].confidence == "unconfirmed"' \
-			"$tmp/answer" >/dev/null || fail "bob's binding is not marked start-inferred"
+			"$tmp/answer" >/dev/null || fail \
+			"bob's binding is not marked start-inferred"
 	lookup 198.51.100.11 $((B + 1600)) none
 	expect_history 198.51.100.11 "$((B + 600)) $((B + 1600)) stop true"
 
@@ -315,7 +336,8 @@ EOT
 	lookup 198.51.100.13 $((B + 1300)) none
 
 	# erin's start lies between e0 - 900 and e1 - 900 (whole seconds).
-	"$attrib" --socket "$tmp/attribd.sock" --json history 198.51.100.14 --from "@$((B - 86400))" \
+	"$attrib" --socket "$tmp/attribd.sock" --json history 198.51.100.14 --from \
+	"@$((B - 86400))" \
 		--to "@$((e1 + 86400))" >"$tmp/hist"
 	s=$(jq -r '.candidates[0].start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601' "$tmp/hist")
 	if [ -z "$s" ] || [ "$s" -lt $((e0 - 900)) ] || [ "$s" -gt $((e1 - 900)) ]; then
@@ -327,7 +349,8 @@ EOT
 	# frank: no binding ten days ago; one from the arrival on.
 	lookup 198.51.100.15 $((f0 - 864000 + 60)) none
 	lookup 198.51.100.15 $((f1 + 1)) match ACC-FRANK
-	"$attrib" --socket "$tmp/attribd.sock" --json history 198.51.100.15 --from "@$((f0 - 900000))" \
+	"$attrib" --socket "$tmp/attribd.sock" --json history 198.51.100.15 --from \
+	"@$((f0 - 900000))" \
 		--to "@$((f1 + 86400))" >"$tmp/hist"
 	s=$(jq -r '.candidates[0].start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601' "$tmp/hist")
 	[ -n "$s" ] && [ "$s" -ge "$f0" ] && [ "$s" -le "$f1" ] ||
@@ -341,7 +364,8 @@ EOT
 	expect_history 198.51.100.16 "$B $((B + 1500)) nas-restart false"
 	lookup 198.51.100.17 $((B + 1600)) match ACC-HENRY
 
-	expect_history 198.51.100.18 "$B $((B + 500)) stop false" "$((B + 800)) $((B + 1100)) stop false"
+	expect_history 198.51.100.18 "$B $((B + 500)) stop false" \
+		"$((B + 800)) $((B + 1100)) stop false"
 	lookup 198.51.100.18 $((B + 600)) none
 	lookup 198.51.100.18 $((B + 900)) match ACC-IVAN
 
@@ -354,18 +378,21 @@ EOT
 
 	# What the module journaled: one event per packet that reached it, the
 	# counters with gigawords folded in.
-	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail "the journal does not read cleanly"
+	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail \
+	"the journal does not read cleanly"
 	sent=$(cat "$tmp"/*.pkt | grep -c '^Acct-Status-Type')
 	# dave's three packets went three times each.
 	want=$((sent + 6))
 	[ "$(wc -l <"$tmp/events.jsonl")" -eq "$want" ] ||
 		fail "$(wc -l <"$tmp/events.jsonl") events journaled for $want packets"
 	jq -se 'map(select(.username == "alice@example.net" and .type == "acct-interim")) |
-		length == 1 and (.[0] | ."acct-input-octets" == 8589934692 and ."acct-output-octets" == 7 and
+		length == 1 and (.[0] | ."acct-input-octets" == 8589934692 and
+		."acct-output-octets" == 7 and
 		."calling-station-id" == null)' "$tmp/events.jsonl" >/dev/null ||
 		fail "alice's Interim does not carry her counters"
 	jq -se 'map(select(.username == "alice@example.net" and .type == "acct-start")) |
-		length == 1 and (.[0] | ."calling-station-id" == "02-00-5e-00-53-01" and .nas == "192.0.2.1" and
+		length == 1 and (.[0] | ."calling-station-id" == "02-00-5e-00-53-01" and
+		.nas == "192.0.2.1" and
 		(."unique-session-id" | length) == 32 and .server == "radius-test" and
 		(.addresses | length) == 4)' "$tmp/events.jsonl" >/dev/null ||
 		fail "alice's Start does not carry what the packet did"
@@ -398,7 +425,8 @@ unwritable)
 	# journaled and answered.
 	rm "$tmp/fs/filler"
 	sleep 1
-	pkt Start "s$refused" "S-$refused" $N1 "$t" "Framed-IP-Address = 198.51.100.$((100 + refused))" \
+	pkt Start "s$refused" "S-$refused" $N1 "$t" \
+		"Framed-IP-Address = 198.51.100.$((100 + refused))" \
 		"Acct-Delay-Time = 3" | send again
 	grep -q 'rlm_attrib (attrib): the journal in .* is written again' "$tmp/log/radius.log" ||
 		fail "rlm_attrib did not log the recovery"
@@ -408,7 +436,8 @@ unwritable)
 	# Nothing half-written: every file reads to its seal; each Start is
 	# there once, the refused one from its retransmission, after a loss
 	# record that counts the refusals and no lost event.
-	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail "the journal does not read cleanly"
+	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail \
+	"the journal does not read cleanly"
 	[ "$(jq -s '[.[] | select(.type == "acct-start") | .username] | unique | length' \
 		"$tmp/events.jsonl")" = $((refused + 1)) ] || fail "not every Start was journaled"
 	[ "$(jq -s 'map(select(.type == "acct-start")) | length' "$tmp/events.jsonl")" = \
@@ -434,12 +463,14 @@ detail)
 			"Framed-IPv6-Prefix = 2001:db8:31:1::/64" "Acct-Delay-Time = 300"
 		pkt Interim-Update alice A-2 $N1 - "Framed-IP-Address = 198.51.100.31" \
 			"Delegated-IPv6-Prefix = 2001:db8:310::/56" "Acct-Session-Time = 100" \
-			"Acct-Delay-Time = 200" "Acct-Output-Octets = 12" "Acct-Output-Gigawords = 3"
+			"Acct-Delay-Time = 200" "Acct-Output-Octets = 12" \
+			"Acct-Output-Gigawords = 3"
 		pkt Stop alice A-2 $N1 - "Framed-IP-Address = 198.51.100.31" \
 			"Acct-Session-Time = 200" "Acct-Delay-Time = 100"
 		pkt Interim-Update bob B-2 $N1 - "Framed-IP-Address = 198.51.100.32" \
 			"Acct-Session-Time = 50" "Acct-Delay-Time = 150"
-		pkt Start carol C-2 $N2 - "Framed-IP-Address = 198.51.100.33" "Acct-Delay-Time = 250"
+		pkt Start carol C-2 $N2 - "Framed-IP-Address = 198.51.100.33" \
+			"Acct-Delay-Time = 250"
 		pkt Stop dave D-2 $N1 - "Framed-IP-Address = 198.51.100.34" \
 			"Acct-Session-Time = 100" "Acct-Delay-Time = 50"
 		pkt Start dave D-2 $N1 - "Framed-IP-Address = 198.51.100.34" "Acct-Delay-Time = 150"
@@ -453,11 +484,13 @@ EOT
 	stop_freeradius
 	wait_ingested
 
-	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail "the journal does not read cleanly"
+	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail \
+	"the journal does not read cleanly"
 	[ "$(grep -c '^	Timestamp = ' "$tmp/radacct/detail")" = "$(wc -l <"$tmp/events.jsonl")" ] ||
 		fail "rlm_detail and rlm_attrib did not see the same packets"
 	"$attrib" --db "$tmp/import.db" import subscribers "$tmp/subs.csv" 2>/dev/null
-	"$attrib" --db "$tmp/import.db" import radius-detail "$tmp/radacct/detail" 2>"$tmp/import.err" ||
+	"$attrib" --db "$tmp/import.db" import radius-detail \
+	"$tmp/radacct/detail" 2>"$tmp/import.err" ||
 		{ fail "the detail file does not import"; cat "$tmp/import.err"; }
 	grep -qxF "attrib: imported 8 rows from $tmp/radacct/detail" "$tmp/import.err" ||
 		fail "import: $(cat "$tmp/import.err")"
@@ -476,14 +509,18 @@ EOT
 				set -- --db "$tmp/import.db"
 			fi
 			"$attrib" "$@" --json history "$a" --from "@$from" --to "@$to" |
-				jq -c '[.candidates[] | [.prefix, (.start | sub("\\.[0-9]+Z$"; "Z")),
+				jq -c '[.candidates[] | [.prefix,
+					(.start | sub("\\.[0-9]+Z$"; "Z")),
 					(.end // "open" | sub("\\.[0-9]+Z$"; "Z")), ."end-reason",
-					."start-inferred", .account, .identities, .server, ."session-id"]]' \
+					."start-inferred", .account, .identities, .server,
+					."session-id"]]' \
 				>"$tmp/$side.hist"
 		done
-		[ "$(jq length "$tmp/journal.hist")" -ge 1 ] || fail "$a: no binding from the journal"
+		[ "$(jq length "$tmp/journal.hist")" -ge 1 ] ||
+			fail "$a: no binding from the journal"
 		cmp -s "$tmp/journal.hist" "$tmp/import.hist" ||
-			fail "$a: the import gives $(cat "$tmp/import.hist"), the module $(cat "$tmp/journal.hist")"
+			fail "$a: the import gives $(cat "$tmp/import.hist")," \
+				"the module $(cat "$tmp/journal.hist")"
 	done
 	# And the rules' answers, from the packets: dave's Stop came first
 	# (100 s of session), his Start after it fixed the start; carol's
