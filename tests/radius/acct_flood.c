@@ -247,5 +247,9 @@ int main(int argc, char **argv)
 	printf("sent %ld answered %ld unanswered %ld retransmitted %ld seconds %.3f rate %.0f\n",
 	       count, answered, unanswered, retrans, (double)(t1 - t0) / 1e9,
 	       (double)answered / ((double)(t1 - t0) / 1e9));
+	for (int i = 0; i < nsock; i++)
+		close(socks[i].fd);
+	free(socks);
+	free(pfd);
 	return unanswered ? 1 : 0;
 }
