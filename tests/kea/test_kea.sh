@@ -179,12 +179,15 @@ sanitizers=$(ldd "$hook" | awk '/lib(asan|ubsan)\.so/ { printf "%s%s", s, $3; s 
 [ -z "$sanitizers" ] ||
 	echo "the hook is built with sanitizers: Kea runs with LD_PRELOAD=$sanitizers"
 
+# kea_exec COMMAND...: exec Kea, with the sanitizers' runtimes if the hook
+# needs them, and as $priority says (the benchmark's).
+priority=
 kea_exec() {
 	if [ -n "$sanitizers" ]; then
 		export LD_PRELOAD="$sanitizers"
 		export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1
 	fi
-	exec "$@"
+	exec $priority "$@"
 }
 
 # start_kea 4|6 CONFIG [MARK]: run the server; wait until its log shows
@@ -264,12 +267,13 @@ v4_start() {
 	start_kea 4 "$tmp/kea4.json"
 }
 
-# perf4 ARG...: perfdhcp as those 400 DHCPv4 clients; at the end it waits a
-# second for the answers still on their way (-W), which otherwise count as
-# unanswered.
+# perf4 ARG...: perfdhcp as those 400 DHCPv4 clients.  An answer counts as
+# missing after 3 s (-d; a machine running the whole suite at once can be
+# slow), and at the end perfdhcp waits a second for answers still on their
+# way (-W), which otherwise count as missing.
 perf4() {
 	perfdhcp -4 -l 127.0.0.1 -L "$cli_port" -N "$srv_port" -b mac=00:00:5e:00:53:00 -R 400 \
-		-W 1000000 "$@" 127.0.0.1
+		-d 3 -W 1000000 "$@" 127.0.0.1
 }
 
 case $part in
@@ -290,7 +294,7 @@ v6)
 	start_attribd
 	kea6_config "$tmp/kea6.json" true
 	start_kea 6 "$tmp/kea6.json"
-	run_perfdhcp perfdhcp -6 -l lo -L "$cli_port" -N "$srv_port" -A 1 -W 1000000 \
+	run_perfdhcp perfdhcp -6 -l lo -L "$cli_port" -N "$srv_port" -A 1 -d 3 -W 1000000 \
 		-e address-and-prefix \
 		-b duid=0003000100005e005300 \
 		-R 250 -r 100 -f 15 -F 10 -p 5 ::1
@@ -457,6 +461,9 @@ bench | bench-smoke)
 	# median of the rounds.
 	rounds=${ATTRIB_BENCH_ROUNDS:-6} secs=8
 	[ "$part" = bench ] || rounds=1 secs=1
+	# Kea and perfdhcp ahead of whatever else the machine runs, where that
+	# is allowed (root); nice runs them unchanged where it is not.
+	priority="nice -n -15"
 	run_script=$(ls /usr/lib/*/kea/hooks/libdhcp_run_script.so 2>/dev/null | head -1)
 	[ -n "$run_script" ] || { echo "SKIP: libdhcp_run_script.so not found"; exit 77; }
 	cat >"$tmp/append.sh" <<'EOT'
@@ -489,8 +496,8 @@ EOT
 			kea4_config "$tmp/kea4.json" false "$hooks"
 			start_kea 4 "$tmp/kea4.json" "$mark"
 			before=$(cpu)
-			perfdhcp -4 -l 127.0.0.1 -L "$cli_port" -N "$srv_port" -R 20000 -p "$secs" \
-				-b mac=00:00:5e:00:60:00 127.0.0.1 >"$tmp/perf" 2>&1
+			$priority perfdhcp -4 -l 127.0.0.1 -L "$cli_port" -N "$srv_port" -R 20000 \
+				-p "$secs" -b mac=00:00:5e:00:60:00 127.0.0.1 >"$tmp/perf" 2>&1
 			ticks=$(($(cpu) - before))
 			stop_kea 4 "$mode"
 			rate=$(sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p' "$tmp/perf")
