@@ -3,6 +3,7 @@
  * event opens, extends or ends bindings.  Everything here runs inside the
  * transaction attrib_store_apply() holds, after the event was kept. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,12 +70,12 @@ static bool same_client(const struct brow *b, const char *key)
 	return strcmp(bkey, key) == 0;
 }
 
-/* The lease binding of @p p that started last at or before @p t (@p after:
- * the first one after it).  @return 1 found, 0 none, or a negative errno. */
+/* The lease binding of @p p that started last at or before @p t.
+ * @return 1 found, 0 none, or a negative errno. */
 static int lease_find(struct attrib_store *st, const struct attrib_prefix *p, int64_t t,
-		      bool after, struct brow *b)
+		      struct brow *b)
 {
-	sqlite3_stmt *s = store_stmt(st, after ? Q_LEASE_AFTER : Q_LEASE_BEFORE);
+	sqlite3_stmt *s = store_stmt(st, Q_LEASE_BEFORE);
 	int rc;
 
 	if (!s)
@@ -115,29 +116,17 @@ static int binding_set(struct attrib_store *st, enum stmt_id q, int64_t id, int6
 	return store_exec(st, s);
 }
 
-/* A new lease binding from a commit at @p t, ending where a later holder's
- * begins if the event arrived after theirs. */
+/* A new lease binding from a commit at @p t. */
 static int lease_open(struct attrib_store *st, const struct attrib_event *ev, int64_t t,
-		      const char *key, int64_t event_id)
+		      int64_t event_id)
 {
 	int64_t expected = t + (int64_t)ev->valid_lifetime * ATTRIB_USEC;
-	struct brow next, b = { .prefix = ev->addr[0], .start = t, .until = expected,
-				.end_time = OPEN, .expected_end = expected, .last_seen = t,
-				.confirmed_until = OPEN, .source = ev->source,
-				.lease_type = ev->lease_type, .ident = ev->id };
-	int rc = lease_find(st, &ev->addr[0], t, true, &next);
+	struct brow b = { .prefix = ev->addr[0], .start = t, .until = expected,
+			  .end_time = OPEN, .expected_end = expected, .last_seen = t,
+			  .confirmed_until = OPEN, .source = ev->source,
+			  .lease_type = ev->lease_type, .ident = ev->id };
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	if (rc == 1 && next.start < expected) {
-		if (same_client(&next, key)) {
-			/* The same client's later binding began earlier than we knew. */
-			rc = binding_set(st, Q_BINDING_START, next.id, t, 0);
-			return rc < 0 ? rc : link_evidence(st, next.id, event_id);
-		}
-		b.until = b.end_time = next.start;
-		snprintf(b.end_reason, sizeof(b.end_reason), "superseded");
-	}
 	snprintf(b.server, sizeof(b.server), "%s", ev->server);
 	rc = store_binding_add(st, &b);
 	return rc < 0 ? rc : link_evidence(st, b.id, event_id);
@@ -152,7 +141,7 @@ static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, 
 	int rc;
 
 	client_key(&ev->id, ev->addr[0].family, ev->lease_type, key, sizeof(key));
-	rc = lease_find(st, &ev->addr[0], t, false, &cur);
+	rc = lease_find(st, &ev->addr[0], t, &cur);
 	if (rc < 0)
 		return rc;
 	if (rc == 1 && t < cur.until) {
@@ -175,36 +164,7 @@ static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, 
 	}
 	if (rc < 0)
 		return rc;
-	return lease_open(st, ev, t, key, event_id);
-}
-
-/* A release or decline at @p t of a binding the same client renewed after
- * t (the events arrived out of order): the client took the address again at
- * its first commit after t, so that part becomes a binding of its own. */
-static int lease_split(struct attrib_store *st, const struct brow *cur, int64_t t)
-{
-	sqlite3_stmt *s;
-	struct brow b = *cur;
-	int64_t again = OPEN;
-	int rc;
-
-	if (cur->last_seen <= t)
-		return 0;
-	s = store_stmt(st, Q_LATER_COMMIT);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, cur->id);
-	sqlite3_bind_int64(s, 2, t);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-		again = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
-		return store_error(st, rc);
-	if (again == OPEN || again >= cur->until)
-		return 0;
-	b.start = again;
-	return store_binding_add(st, &b);
+	return lease_open(st, ev, t, event_id);
 }
 
 /* Release, decline, expiry and deletion: the binding of the same client
@@ -217,11 +177,11 @@ static int lease_end(struct attrib_store *st, const struct attrib_event *ev, int
 	int rc;
 
 	client_key(&ev->id, ev->addr[0].family, ev->lease_type, key, sizeof(key));
-	rc = lease_find(st, &ev->addr[0], t, false, &cur);
+	rc = lease_find(st, &ev->addr[0], t, &cur);
 	/* An expiry is reclaimed late: another client may already hold the
 	 * address, so look one binding further back for the expired one. */
 	if (rc == 1 && ev->type == ATTRIB_EV_LEASE_EXPIRE && key[0] && !same_client(&cur, key))
-		rc = lease_find(st, &ev->addr[0], cur.start - 1, false, &cur);
+		rc = lease_find(st, &ev->addr[0], cur.start - 1, &cur);
 	if (rc <= 0)
 		return rc;
 	if (key[0] && !same_client(&cur, key))
@@ -244,14 +204,184 @@ static int lease_end(struct attrib_store *st, const struct attrib_event *ev, int
 	default:
 		if (t >= cur.until)
 			return 0; /* it had already ended */
-		rc = lease_split(st, &cur, t);
-		if (rc == 0)
-			rc = binding_end(st, cur.id, t,
+		rc = binding_end(st, cur.id, t,
 					 ev->type == ATTRIB_EV_LEASE_RELEASE ? "released"
 									     : "declined");
 		break;
 	}
 	return rc < 0 ? rc : link_evidence(st, cur.id, event_id);
+}
+
+/* One lease event by the rules above, which take a prefix's events in
+ * time order. */
+static int lease_apply(struct attrib_store *st, const struct attrib_event *ev, int64_t t,
+		       int64_t event_id)
+{
+	if (ev->type != ATTRIB_EV_LEASE_COMMIT)
+		return lease_end(st, ev, t, event_id);
+	if (!attrib_prefix_bindable(&ev->addr[0]))
+		return 0; /* kept as evidence, binds nothing */
+	return lease_commit(st, ev, t, event_id);
+}
+
+static int64_t col_int(sqlite3_stmt *s, int i, unsigned *has, unsigned bit)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return 0;
+	*has |= bit;
+	return sqlite3_column_int64(s, i);
+}
+
+static void col_str(sqlite3_stmt *s, int i, char *out)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	snprintf(out, ATTRIB_STR_MAX, "%s", v ? (const char *)v : "");
+}
+
+/* Lease event @p id of prefix @p p, as it was applied. */
+static int lease_event_load(struct attrib_store *st, int64_t id, const struct attrib_prefix *p,
+			    struct attrib_event *ev)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_LEASE_EVENT);
+	unsigned iaid_seen = 0;
+	int rc;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? -ENOENT : store_error(st, rc);
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->type = sqlite3_column_int(s, 0);
+	ev->source = sqlite3_column_int(s, 1);
+	ev->time = sqlite3_column_int64(s, 2);
+	ev->valid_lifetime = (uint32_t)col_int(s, 3, &ev->has, ATTRIB_HAS_LIFETIME);
+	ev->subnet_id = (uint32_t)col_int(s, 4, &ev->has, ATTRIB_HAS_SUBNET);
+	ev->lease_type = sqlite3_column_int(s, 5);
+	ev->naddr = 1;
+	ev->addr[0] = *p;
+	col_str(s, 6, ev->server);
+	col_str(s, 7, ev->id.hwaddr);
+	col_str(s, 8, ev->id.client_id);
+	col_str(s, 9, ev->id.duid);
+	ev->id.iaid = (uint32_t)col_int(s, 10, &iaid_seen, 1);
+	ev->id.has_iaid = iaid_seen != 0;
+	col_str(s, 11, ev->id.remote_id);
+	col_str(s, 12, ev->id.circuit_id);
+	col_str(s, 13, ev->id.subscriber_id);
+	col_str(s, 14, ev->id.hostname);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Undo the lease bindings of @p p from @p from on and apply its lease
+ * events from then again, in time order (ties in arrival order). */
+static int lease_replay(struct attrib_store *st, const struct attrib_prefix *p,
+			const char *text, int64_t from)
+{
+	struct attrib_event *ev = malloc(sizeof(*ev));
+	enum stmt_id undo[] = { Q_LEASE_UNDO_EVIDENCE, Q_LEASE_UNDO };
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc = ev ? 0 : -ENOMEM;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(undo) / sizeof(*undo); i++) {
+		s = store_stmt(st, undo[i]);
+		if (!s) {
+			rc = -EIO;
+			break;
+		}
+		store_bind_prefix(s, 1, p);
+		sqlite3_bind_int64(s, 4, from);
+		rc = store_exec(st, s);
+	}
+	s = rc == 0 ? store_stmt(st, Q_LEASE_EVENTS) : NULL;
+	if (rc == 0 && !s)
+		rc = -EIO;
+	if (rc == 0) {
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, from);
+		while (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n == cap) {
+				void *q = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*ids));
+
+				if (!q) {
+					rc = -ENOMEM;
+					break;
+				}
+				ids = q;
+			}
+			ids[n++] = sqlite3_column_int64(s, 0);
+			rc = 0;
+		}
+		rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : store_error(st, rc);
+		sqlite3_reset(s);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = lease_event_load(st, ids[i], p, ev);
+		if (rc == 0)
+			rc = lease_apply(st, ev, ev->time, ids[i]);
+	}
+	free(ids);
+	free(ev);
+	return rc;
+}
+
+/* A lease event at @p t.  Events of one prefix apply in time order: one
+ * older than an event already applied for the prefix (another server's
+ * journal, an HA partner's, a late import) rebuilds the prefix's bindings
+ * from the first binding it could change, so that the answer never depends
+ * on the order of arrival.  A commit that only confirms the open binding of
+ * its own client needs no rebuild: extending is the same in any order. */
+static int lease_event(struct attrib_store *st, const struct attrib_event *ev, int64_t t,
+		       int64_t event_id)
+{
+	const struct attrib_prefix *p = &ev->addr[0];
+	char text[ATTRIB_ADDR_STRLEN], key[ATTRIB_STR_MAX * 2];
+	sqlite3_stmt *s = store_stmt(st, Q_LEASE_LATEST);
+	int64_t latest = INT64_MIN, from = t;
+	struct brow cur;
+	int rc;
+
+	if (!s)
+		return -EIO;
+	attrib_prefix_format(p, text);
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, event_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		latest = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_error(st, rc);
+	if (latest <= t)
+		return lease_apply(st, ev, t, event_id);
+	if (ev->type == ATTRIB_EV_LEASE_COMMIT) {
+		client_key(&ev->id, p->family, ev->lease_type, key, sizeof(key));
+		rc = lease_find(st, p, t, &cur);
+		if (rc < 0)
+			return rc;
+		if (rc == 1 && cur.end_time == OPEN && t < cur.until && same_client(&cur, key))
+			return lease_apply(st, ev, t, event_id);
+	}
+	s = store_stmt(st, Q_LEASE_AFFECTED);
+	if (!s)
+		return -EIO;
+	store_bind_prefix(s, 1, p);
+	sqlite3_bind_int64(s, 4, t);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(s, 0) < from)
+		from = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_error(st, rc);
+	return lease_replay(st, p, text, from);
 }
 
 /* ---- RADIUS accounting sessions ---- */
@@ -593,16 +723,13 @@ int rules_apply(struct attrib_store *st, const struct attrib_policy *pol,
 
 	switch (ev->type) {
 	case ATTRIB_EV_LEASE_COMMIT:
-		if (ev->naddr != 1 || !attrib_prefix_bindable(&ev->addr[0]))
-			return 0; /* kept as evidence, binds nothing */
-		return lease_commit(st, ev, t, event_id);
 	case ATTRIB_EV_LEASE_RELEASE:
 	case ATTRIB_EV_LEASE_DECLINE:
 	case ATTRIB_EV_LEASE_EXPIRE:
 	case ATTRIB_EV_LEASE_DELETE:
 		if (ev->naddr != 1)
 			return 0;
-		return lease_end(st, ev, t, event_id);
+		return lease_event(st, ev, t, event_id);
 	case ATTRIB_EV_ACCT_ON:
 	case ATTRIB_EV_ACCT_OFF:
 		return acct_nas_restart(st, ev, t, event_id);

@@ -48,21 +48,32 @@ static const char *const sql[Q__COUNT] = {
 	[Q_LEASE_BEFORE] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 "
 			   "AND net = ?3 AND start <= ?4 AND session_id IS NULL AND source != 4 "
 			   "ORDER BY start DESC LIMIT 1",
-	[Q_LEASE_AFTER] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 "
-			  "AND net = ?3 AND start > ?4 AND session_id IS NULL AND source != 4 "
-			  "ORDER BY start LIMIT 1",
 	[Q_LEASE_EXTEND] = "UPDATE binding SET last_seen = max(last_seen, ?2), "
 			   "expected_end = max(expected_end, ?3), until = CASE WHEN end_time IS NULL "
 			   "THEN max(expected_end, ?3) ELSE until END WHERE id = ?1",
 	[Q_BINDING_END] = "UPDATE binding SET end_time = ?2, until = ?2, end_reason = ?3 "
 			  "WHERE id = ?1",
 	[Q_BINDING_CONFIRMED] = "UPDATE binding SET confirmed_until = ?2 WHERE id = ?1",
-	[Q_BINDING_START] = "UPDATE binding SET start = ?2 WHERE id = ?1",
 	[Q_BINDING_REOPEN] = "UPDATE binding SET end_time = NULL, end_reason = NULL, "
 			     "confirmed_until = NULL, until = ?2, expected_end = ?2, "
 			     "last_seen = max(last_seen, ?3) WHERE id = ?1",
-	[Q_LATER_COMMIT] = "SELECT min(e.time) FROM evidence v JOIN event e ON e.id = v.event_id "
-			   "WHERE v.binding_id = ?1 AND e.time > ?2 AND e.type = 1",
+	/* Lease events of one prefix (its text in ?1), by time: the order the
+	 * rules need them in, whatever order they arrived in. */
+	[Q_LEASE_LATEST] = "SELECT max(time) FROM event WHERE type BETWEEN 1 AND 5 AND "
+			   "addresses = ?1 AND id != ?2",
+	[Q_LEASE_AFFECTED] = "SELECT min(start) FROM binding WHERE family = ?1 AND plen = ?2 AND "
+			     "net = ?3 AND session_id IS NULL AND source != 4 AND (until IS NULL "
+			     "OR until > ?4)",
+	[Q_LEASE_UNDO_EVIDENCE] = "DELETE FROM evidence WHERE binding_id IN (SELECT id FROM "
+				  "binding WHERE family = ?1 AND plen = ?2 AND net = ?3 AND "
+				  "start >= ?4 AND session_id IS NULL AND source != 4)",
+	[Q_LEASE_UNDO] = "DELETE FROM binding WHERE family = ?1 AND plen = ?2 AND net = ?3 AND "
+			 "start >= ?4 AND session_id IS NULL AND source != 4",
+	[Q_LEASE_EVENTS] = "SELECT id FROM event WHERE type BETWEEN 1 AND 5 AND addresses = ?1 "
+			   "AND time >= ?2 ORDER BY time, id",
+	[Q_LEASE_EVENT] = "SELECT type, source, time, valid_lifetime, subnet_id, lease_type, "
+			  "server, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "
+			  "subscriber_id, hostname FROM event WHERE id = ?1",
 	[Q_SESSION_BEFORE] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
 			     "WHERE key = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
 	[Q_SESSION_AFTER] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "

@@ -45,8 +45,12 @@ static void test_lookup_probes_use_an_index(void **state)
 static void test_lease_rules_search_by_index(void **state)
 {
 	assert_no_scan(*state, Q_LEASE_BEFORE);
-	assert_no_scan(*state, Q_LEASE_AFTER);
-	assert_no_scan(*state, Q_LATER_COMMIT);
+	assert_no_scan(*state, Q_LEASE_LATEST);
+	assert_no_scan(*state, Q_LEASE_AFFECTED);
+	assert_no_scan(*state, Q_LEASE_UNDO);
+	assert_no_scan(*state, Q_LEASE_UNDO_EVIDENCE);
+	assert_no_scan(*state, Q_LEASE_EVENTS);
+	assert_no_scan(*state, Q_LEASE_EVENT);
 }
 
 static void test_session_rules_search_by_index(void **state)

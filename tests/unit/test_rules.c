@@ -178,6 +178,33 @@ static void test_release_applied_after_a_later_commit_ends_only_the_earlier_leas
 	assert_time(cand(f, 0)->end, DAY "15:45:00Z");
 }
 
+static void test_late_commit_of_another_client_keeps_a_later_renewal(void **state)
+{
+	struct fx *f = *state;
+
+	/* A committed at 14:00 and again at 14:40; B was given the address at
+	 * 14:30, between them, but B's commit arrives last (another server's
+	 * journal).  By event time: A [14:00, 14:30), B [14:30, 14:40), A from
+	 * 14:40 to 15:40, whatever the order of arrival. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:40:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, HW_B);
+
+	assert_lookup(f, ADDR4, DAY "14:20:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-A");
+	assert_time(cand(f, 0)->end, DAY "14:30:00Z");
+	assert_lookup(f, ADDR4, DAY "14:35:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-B");
+	assert_time(cand(f, 0)->start, DAY "14:30:00Z");
+	assert_time(cand(f, 0)->end, DAY "14:40:00Z");
+	assert_lookup(f, ADDR4, DAY "15:30:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-A");
+	assert_time(cand(f, 0)->start, DAY "14:40:00Z");
+	assert_time(cand(f, 0)->end, DAY "15:40:00Z");
+	assert_int_equal(binding_count(f), 3);
+}
+
 /* A's lease from 14:00 for an hour, ended at @p when by an event of @p type
  * that names A: it ends there, for a reason of its own. */
 static void lease_ended_by(struct fx *f, const char *type, const char *when)
@@ -986,6 +1013,7 @@ int main(void)
 		FX_TEST(test_earlier_holders_commit_applied_late_ends_at_later_holders_start),
 		FX_TEST(test_older_renewal_applied_late_never_shortens_the_lease),
 		FX_TEST(test_release_applied_after_a_later_commit_ends_only_the_earlier_lease),
+		FX_TEST(test_late_commit_of_another_client_keeps_a_later_renewal),
 		FX_TEST(test_release_ends_binding_at_release_time),
 		FX_TEST(test_decline_ends_binding_at_decline_time),
 		FX_TEST(test_expiry_ends_at_expected_end_not_at_reclaim_time),
