@@ -119,6 +119,13 @@ configure(ConstElementPtr params, attrib_journal_config& cfg, std::string& sync)
     }
     server_id = getString(params, "server-id",
                           std::string(host) + "-" + program_invocation_short_name);
+    if (server_id.size() > ATTRIB_JOURNAL_ID_MAX || server_id[0] == '.' ||
+        server_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789._-") != std::string::npos) {
+        throw std::runtime_error("parameter 'server-id' must be up to 64 letters, digits, "
+                                 "'.', '_' or '-', not starting with '.': \"" +
+                                 server_id + "\"");
+    }
 
     sync = getString(params, "sync", "interval");
     if (sync == "interval") {

@@ -12,6 +12,7 @@
 #   reload      SIGHUP and config-reload mid-run: the library unloads, reloads
 #   unwritable  the journal's file system fills up mid-run: every ACK still
 #               comes, the loss is recorded and answers there say "gap"
+#   params      etc/kea-hook.json loads; wrong parameters are refused, named
 #   v6-relay-decline  DHCPv6 relay ids and a DHCPv6 DECLINE
 #   decline-expire  a DECLINE (its client kept although Kea strips it) and a
 #               lease that expires and is reclaimed
@@ -449,6 +450,45 @@ v6-relay-decline)
 	[ "$(jq -r '.candidates[] | [.account, ."end-reason"] | join(" ")' "$tmp/h")" = \
 		"ACC-00002 declined" ] || fail "the declined lease: $(cat "$tmp/h")"
 	oracle --leases "$tmp/leases6.csv" --family 6 --min-checks 2
+	;;
+params)
+	# etc/kea-hook.json loads as it is (but for the paths), and parameters
+	# that are wrong fail the load with the reason named.
+	jq --arg lib "$hook" --arg dir "$tmp/journal" '."hooks-libraries" |
+		map(.library = $lib | .parameters."journal-dir" = $dir)' \
+		"$here/../../etc/kea-hook.json" >"$tmp/sample" || fail "etc/kea-hook.json"
+	kea4_config "$tmp/kea4.json" false "$(cat "$tmp/sample")"
+	start_kea 4 "$tmp/kea4.json"
+	grep -q 'ATTRIB_LOADED .* server id dhcp4-a.example.net, sync interval' "$tmp/kea4.log" ||
+		fail "the sample entry: $(grep ATTRIB "$tmp/kea4.log")"
+	stop_kea 4
+	ls "$tmp/journal" | grep -q '^dhcp4-a\.example\.net\..*\.journal$' ||
+		fail "no journal named by the sample's server id: $(ls "$tmp/journal")"
+	# refused PARAMETERS REASON: Kea refuses to start, the hook saying why.
+	refused() {
+		rm -f "$tmp/kea4.log"
+		kea4_config "$tmp/kea4.json" false \
+			"[{\"library\": \"$hook\", \"parameters\": {$1}}]"
+		rc=0
+		# (A timeout, for the sanitizers' hang at exit: see stop_kea.)
+		(cd "$tmp" && kea_exec timeout -k 1 20 kea-dhcp4 -c "$tmp/kea4.json" \
+			-p "$srv_port" -P "$cli_port") >"$tmp/kea4.out" 2>&1 || rc=$?
+		[ "$rc" -ne 0 ] || fail "Kea started with the parameters {$1}"
+		cat "$tmp/kea4.out" "$tmp/kea4.log" 2>/dev/null |
+			grep -qF "ATTRIB_LOAD_FAILED attrib hook library not loaded: $2" ||
+			{ fail "{$1}: no ATTRIB_LOAD_FAILED \"$2\""; cat "$tmp/kea4.out"; }
+	}
+	refused "\"jornal-dir\": \"$tmp/journal\"" "unknown parameter 'jornal-dir'"
+	refused "\"server-id\": \"x\"" "parameter 'journal-dir' is required"
+	refused "\"journal-dir\": \"$tmp/nowhere\"" \
+		"cannot open a journal in $tmp/nowhere: No such file or directory"
+	id_rule="up to 64 letters, digits, '.', '_' or '-', not starting with '.'"
+	refused "\"journal-dir\": \"$tmp/journal\", \"server-id\": \"a b\"" \
+		"parameter 'server-id' must be $id_rule: \"a b\""
+	refused "\"journal-dir\": \"$tmp/journal\", \"sync\": \"always\"" \
+		"parameter 'sync' must be \"interval\", \"none\" or \"every\", not \"always\""
+	refused "\"journal-dir\": \"$tmp/journal\", \"heartbeat-interval-ms\": 5" \
+		"parameter 'heartbeat-interval-ms' must be a whole number from 100 to 3600000"
 	;;
 bench | bench-smoke)
 	# kea-dhcp4 (Debian's defaults: one thread, leases persisted to the file)
