@@ -10,6 +10,7 @@
 #   v4          DORA, renewals, releases, option 82, Kea's multi-threading on
 #   v6          addresses and delegated prefixes, renewals, releases, MT on
 #   reload      SIGHUP and config-reload mid-run: the library unloads, reloads
+#               (and syncs every event: "sync": "every")
 #   unwritable  the journal's file system fills up mid-run: every ACK still
 #               comes, the loss is recorded and answers there say "gap"
 #   params      etc/kea-hook.json loads; wrong parameters are refused, named
@@ -125,8 +126,10 @@ wait_ingested() {
 	sed 's/^/    /' "$tmp/attribd.log"
 }
 
+# hook_params SERVER-ID: the hook's parameters; $hook_sync its sync policy.
+hook_sync=interval
 hook_params() {
-	echo "\"journal-dir\": \"$tmp/journal\", \"server-id\": \"$1\",
+	echo "\"journal-dir\": \"$tmp/journal\", \"server-id\": \"$1\", \"sync\": \"$hook_sync\",
 	      \"heartbeat-interval-ms\": 1000, \"sync-interval-ms\": 200"
 }
 
@@ -308,6 +311,8 @@ v6)
 	oracle --leases "$tmp/leases6.csv" --family 6 --min-checks 500
 	;;
 reload)
+	# With each event synced before its callout returns, four threads at once.
+	hook_sync=every
 	v4_start attribd
 	perf4 -r 100 -f 20 -F 10 -p 6 >"$tmp/perf" 2>&1 &
 	perf=$!
@@ -327,6 +332,7 @@ PY
 	wait $perf || rc=$?
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "perfdhcp: exit status $rc"
 	stop_kea 4
+	grep -q 'ATTRIB_LOADED .*, sync every' "$tmp/kea4.log" || fail "the hook ignored \"sync\""
 	[ "$(grep -c ATTRIB_LOADED "$tmp/kea4.log")" -ge 3 ] ||
 		fail "the hook was not loaded again on each reconfiguration"
 	[ "$(grep -c ATTRIB_UNLOADED "$tmp/kea4.log")" -ge 3 ] ||
