@@ -247,10 +247,10 @@ perfdhcp_ok() {
 	drops=$(awk -v key="drops:" "$sum" "$1")
 	[ "$sent" -gt 0 ] || fail "perfdhcp sent nothing"
 	[ "$drops" -eq 0 ] || { fail "perfdhcp: $drops of $sent requests unanswered"; cat "$1"; }
-	echo "perfdhcp: $sent requests, $recv answers, $drops unanswered;" \
-		"DORA/SARR delays: $(awk '/^\*\*\*Statistics for: (REQUEST-ACK|REQUEST-REPLY)\*\*\*/ { on = 1 }
-			on && /^(avg|max) delay:/ { printf "%s %s %s ", $1, $3, $4 }
-			on && /^max delay:/ { exit }' "$1")"
+	delays=$(awk '/^\*\*\*Statistics for: REQUEST-(ACK|REPLY)\*\*\*/ { on = 1 }
+		on && /^(avg|max) delay:/ { printf "%s %s %s ", $1, $3, $4 }
+		on && /^max delay:/ { exit }' "$1")
+	echo "perfdhcp: $sent requests, $recv answers, $drops unanswered; DORA/SARR delays: $delays"
 }
 
 # oracle ARG...: every answer checked against Kea's lease file, as of the
