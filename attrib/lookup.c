@@ -386,7 +386,9 @@ int attrib_lookup(struct attrib_store *st, const struct attrib_policy *pol,
 		return -EINVAL;
 	if (attrib_store_read_begin(st) < 0)
 		return -EIO;
-	if (st->horizon && t < st->horizon) {
+	/* A window reaching past the horizon may have lost the bindings that
+	 * would make the answer ambiguous. */
+	if (st->horizon && t - tolerance < st->horizon) {
 		out->status = ATTRIB_STATUS_OUTSIDE_RETENTION;
 		return attrib_store_read_end(st, 0);
 	}

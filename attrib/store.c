@@ -4,9 +4,11 @@
 #include "attrib/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -582,6 +584,17 @@ int attrib_store_open(const char *path, int flags, struct attrib_store **out, ch
 						   "apply)");
 		rc = -ENOENT;
 		goto fail;
+	}
+	/* A new store is for its owner (and group) only, whatever the umask:
+	 * it holds every subscriber; SQLite gives its -wal and -shm the same
+	 * mode. */
+	if ((oflags & SQLITE_OPEN_CREATE) && access(path, F_OK) != 0) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+
+		if (fd >= 0) {
+			fchmod(fd, 0640);
+			close(fd);
+		}
 	}
 	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -24,7 +24,9 @@
 #include "attrib/times.h"
 #include "tools/cli.h"
 
-#define BATCH_DEFAULT   1000 /* lookups per request: attribd's default max-lookups */
+/* Lookups per request: 500 of the longest (an IPv6 address, a time with a
+ * fraction) stay under attribd's default max-request-bytes, 64 KiB. */
+#define BATCH_DEFAULT   500
 #define SHOW_PER_REPORT 20   /* events the summary lists per report */
 #define TOLERANCE_DFLT  60   /* seconds */
 

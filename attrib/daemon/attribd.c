@@ -9,6 +9,7 @@
 #include "attrib/daemon/attribd.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +299,9 @@ static int start(struct attribd *d)
 	uv_signal_start(&d->sig_term, signal_cb, SIGTERM);
 	uv_signal_start(&d->sig_int, signal_cb, SIGINT);
 	uv_signal_start(&d->sig_hup, signal_cb, SIGHUP);
+	/* A client gone before its answer must cost only its connection:
+	 * writing to it then fails with EPIPE instead of killing us. */
+	signal(SIGPIPE, SIG_IGN);
 	rc = uv_fs_event_start(&d->watch, watch_cb, d->cfg->journal_dir, 0);
 	if (rc < 0)
 		log_warn("ingest", "cannot watch %s: %s; polling every %d ms", d->cfg->journal_dir,

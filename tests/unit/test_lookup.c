@@ -141,6 +141,23 @@ static void test_time_before_retention_horizon_is_outside_retention(void **state
 	assert_lookup(f, ADDR4, DAY "12:00:00Z", ATTRIB_STATUS_MATCH, 1);
 }
 
+static void test_window_reaching_past_the_horizon_is_outside_retention(void **state)
+{
+	struct fx *f = *state;
+
+	/* What held the address before the horizon is purged: a minute's
+	 * window around 12:00:30 reaches back to 11:59:30, where a binding
+	 * that would make the answer ambiguous may have been. */
+	map_identity(f, "hwaddr", MAC_A, "ACC-A", NULL, NULL);
+	lease4(f, "lease-commit", ADDR4, DAY "12:00:10Z", 3600, HW_A);
+	assert_int_equal(attrib_store_set_horizon(f->st, ut(DAY "12:00:00Z")), 0);
+
+	lookup(f, ADDR4, DAY "12:00:30Z", 60);
+	assert_answer(f, ATTRIB_STATUS_OUTSIDE_RETENTION, 0);
+	lookup(f, ADDR4, DAY "12:00:30Z", 30);
+	assert_answer(f, ATTRIB_STATUS_MATCH, 1);
+}
+
 static void test_tolerance_window_takes_in_a_binding_that_ended_just_before(void **state)
 {
 	struct fx *f = *state;
@@ -457,6 +474,7 @@ int main(void)
 		FX_TEST(test_identities_of_one_binding_naming_two_accounts_are_ambiguous),
 		FX_TEST(test_address_nobody_held_is_none),
 		FX_TEST(test_time_before_retention_horizon_is_outside_retention),
+		FX_TEST(test_window_reaching_past_the_horizon_is_outside_retention),
 		FX_TEST(test_tolerance_window_takes_in_a_binding_that_ended_just_before),
 		FX_TEST(test_tolerance_window_takes_in_a_binding_that_starts_just_after),
 		FX_TEST(test_account_is_the_one_mapped_at_the_queried_time),

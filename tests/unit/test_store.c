@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -68,6 +70,24 @@ static void test_store_from_a_newer_schema_is_refused(void **state)
 
 	assert_int_equal(attrib_store_open(f->path, 0, &st, err, sizeof(err)), -EPROTO);
 	assert_true(err[0] != '\0');
+}
+
+static void test_new_store_is_not_world_readable(void **state)
+{
+	struct fx *f = *state;
+	struct attrib_store *st = NULL;
+	char path[4200], err[256];
+	struct stat sb;
+	mode_t old = umask(022);
+
+	/* It holds every subscriber: readable by its owner and group only. */
+	snprintf(path, sizeof(path), "%s.new", f->path);
+	assert_int_equal(attrib_store_open(path, ATTRIB_STORE_CREATE, &st, err, sizeof(err)), 0);
+	umask(old);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	attrib_store_close(st);
+	unlink(path);
 }
 
 static void test_applied_events_survive_a_reopen(void **state)
@@ -135,6 +155,7 @@ int main(void)
 		FX_TEST(test_new_store_is_at_the_latest_schema),
 		FX_TEST(test_missing_store_without_create_is_enoent),
 		FX_TEST(test_store_from_a_newer_schema_is_refused),
+		FX_TEST(test_new_store_is_not_world_readable),
 		FX_TEST(test_applied_events_survive_a_reopen),
 		FX_TEST(test_rollback_undoes_what_was_applied),
 		FX_TEST(test_commit_keeps_everything_applied_in_the_transaction),
