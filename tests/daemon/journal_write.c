@@ -13,7 +13,8 @@
  * --generate N writes N made-up DHCPv4 events instead of reading them: leases
  * of 10.0.0.0/16 committed, renewed, handed to another client and released,
  * the same N events on every run and machine (the exactly-once test and the
- * ingest benchmark).
+ * ingest benchmark); with --jsonl they go to standard output as JSON lines
+ * (attrib(1), EVENTS) instead, for `attrib apply` to compare with.
  *
  *   journal-write --raw DIR SERVER-ID START < records.jsonl
  *
@@ -205,7 +206,7 @@ int main(int argc, char **argv)
 	char *line = NULL, err[300];
 	size_t cap = 0;
 	ssize_t len;
-	int hold = 0, rc;
+	int hold = 0, jsonl = 0, rc;
 
 	if (argc == 5 && strcmp(argv[1], "--raw") == 0)
 		return write_raw(argv[2], argv[3], argv[4]);
@@ -232,11 +233,27 @@ int main(int argc, char **argv)
 			owner = calloc(GEN_ADDRS, sizeof(*owner));
 			if (!owner || count < 0)
 				return usage();
+		} else if (strcmp(argv[i], "--jsonl") == 0) {
+			jsonl = 1;
 		} else if (strcmp(argv[i], "--hold") == 0) {
 			hold = 1;
 		} else {
 			return usage();
 		}
+	}
+	if (jsonl && count >= 0) {
+		for (long i = 0; i < count; i++) {
+			struct attrib_event ev;
+			json_t *o;
+
+			generate(&rng, i, owner, &ev);
+			o = attrib_event_to_json(&ev);
+			if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
+				return 1;
+			json_decref(o);
+		}
+		free(owner);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	rc = attrib_journal_open(&cfg, &w);
 	if (rc < 0) {
