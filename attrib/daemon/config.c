@@ -311,6 +311,78 @@ static int load_attribd(struct loader *l, json_t *o, struct config *cfg)
 	return 0;
 }
 
+/* Kea's configuration files may carry comments (#, // and C's), and so may
+ * ours: they are blanked out before jansson reads the text, newlines kept,
+ * so that jansson's line and column still point into the file.  Outside
+ * strings only: "http://..." stays as it is. */
+static void blank_comments(char *p, size_t n)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (in_string) {
+			if (p[i] == '\\' && i + 1 < n)
+				i++;
+			else if (p[i] == '"')
+				in_string = false;
+		} else if (p[i] == '"') {
+			in_string = true;
+		} else if (p[i] == '#' || (p[i] == '/' && i + 1 < n && p[i + 1] == '/')) {
+			while (i < n && p[i] != '\n')
+				p[i++] = ' ';
+		} else if (p[i] == '/' && i + 1 < n && p[i + 1] == '*') {
+			p[i++] = ' ';
+			p[i] = ' ';
+			while (++i < n && !(p[i] == '*' && i + 1 < n && p[i + 1] == '/'))
+				if (p[i] != '\n')
+					p[i] = ' ';
+			for (size_t k = 0; k < 2 && i < n; k++)
+				p[i++] = ' ';
+			i--;
+		}
+	}
+}
+
+/* The file as JSON, comments blanked.  NULL with @p jerr set on failure. */
+static json_t *load_json(const char *path, json_error_t *jerr, int *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	json_t *root = NULL;
+
+	*err = 0;
+	if (!f) {
+		*err = errno;
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *b = cap < (16 << 20) ? realloc(buf, cap ? cap * 2 : 8192) : NULL;
+
+			if (!b) {
+				*err = cap ? EFBIG : ENOMEM;
+				goto out;
+			}
+			buf = b;
+			cap = cap ? cap * 2 : 8192;
+		}
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+	}
+	if (ferror(f)) {
+		*err = EIO;
+		goto out;
+	}
+	blank_comments(buf, n);
+	root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, jerr);
+out:
+	free(buf);
+	fclose(f);
+	return root;
+}
+
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "attribd", NULL };
@@ -332,14 +404,15 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	root = load_json(path, &jerr, &rc);
+	if (!root && rc) {
+		snprintf(err, errlen, "%s: %s", path, strerror(rc));
+		rc = rc == ENOMEM ? -ENOMEM : rc == ENOENT ? -ENOENT : -rc;
+		goto fail;
+	}
 	if (!root) {
-		if (json_error_code(&jerr) == json_error_cannot_open_file)
-			snprintf(err, errlen, "%s", jerr.text);
-		else
-			snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-				 jerr.text);
-		rc = json_error_code(&jerr) == json_error_cannot_open_file ? -ENOENT : -EINVAL;
+		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		rc = -EINVAL;
 		goto fail;
 	}
 	if (!json_is_object(root)) {
