@@ -342,6 +342,19 @@ def part_config(e):
     check(version.startswith('attribd ') and 'store schema' in version, 'attribd -V: ' + version)
     run(['-t', os.path.join(e.dir, 'missing.json')], 66, 'missing.json')
 
+    # The sample in etc/, comments and all, with users and groups of this host.
+    sample = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'etc',
+                               'attribd.json')).read()
+    for name in ('"attrib-support"', '"attrib-abuse"', '"attrib-legal"', '"attrib"'):
+        sample = sample.replace(name, '"root"')
+    path = os.path.join(e.dir, 'sample.json')
+    with open(path, 'w') as f:
+        f.write(sample)
+    run(['-t', path], 0, path + ': valid')
+    with open(path, 'w') as f:
+        f.write(sample.replace('"mode": "0660",', '"mode": "0660", /* a comment */ "mod": 1,'))
+    run(['-t', path], 65, 'attribd.control-socket: unknown key "mod"')
+
     good = json.load(open(e.conf))['attribd']
     bad = [
         ({'databse': 'x'}, 'attribd: unknown key "databse"'),
