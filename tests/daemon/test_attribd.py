@@ -960,7 +960,7 @@ def part_exactly_once(e):
         # A moment within what is left to ingest, spread over the kills
         # still to come (runs come and go faster than the work is done).
         left = 50 - kills
-        span = 0.5 if rate is None else 1.6 * (COUNT - db_events) / rate / (left + 1)
+        span = 0.5 if rate is None else 0.8 * (COUNT - db_events) / rate / (left + 1)
         started = time.time()
         e.start(wait=False)
         time.sleep(rng.uniform(0.0, max(span, 0.02)))
