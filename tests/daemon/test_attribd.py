@@ -952,33 +952,44 @@ def part_exactly_once(e):
         x.config(limits={'batch-events': 5000})
     began = time.time()
     one.start()
+    # Fifty moments spread over the whole ingest: each run is killed once
+    # the store holds more events than the next of 50 random marks, after a
+    # further random pause (within a batch, at a commit, between files).
+    # The last marks stay three batches short of the end, so that the run
+    # they end has not finished everything by the time it is killed.
+    marks = sorted(rng.randrange(1, max(2, COUNT - 15000)) for _ in range(50))
     kills = 0
     progress = []
     db_events = 0
-    rate = None  # events/s of the killed runs so far, once known
-    while kills < 50:
-        # A moment within what is left to ingest, spread over the kills
-        # still to come (runs come and go faster than the work is done).
-        left = 50 - kills
-        span = 0.5 if rate is None else 0.8 * (COUNT - db_events) / rate / (left + 1)
-        started = time.time()
+    for mark in marks:
         e.start(wait=False)
-        time.sleep(rng.uniform(0.0, max(span, 0.02)))
+        c = sqlite3.connect('file:%s?mode=ro' % e.db, uri=True, timeout=30) \
+            if os.path.exists(e.db) else None
+        deadline = time.time() + 300
+        while e.proc.poll() is None and time.time() < deadline:
+            if c is None and os.path.exists(e.db):
+                c = sqlite3.connect('file:%s?mode=ro' % e.db, uri=True, timeout=30)
+            try:
+                n = c.execute('SELECT coalesce(max(id), 0) FROM event').fetchone()[0] if c else 0
+            except sqlite3.OperationalError:
+                n = 0  # the schema is still being made
+            if n >= mark:
+                break
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0.0, 0.05))
+        if c:
+            c.close()
         if e.proc.poll() is not None:
             fail('attribd exited by itself: %d' % e.proc.returncode)
             break
         e.proc.kill()
         e.proc.wait()
         e.proc = None
-        alive = time.time() - started
         kills += 1
         c = sqlite3.connect(e.db, timeout=30)
-        before, db_events = db_events, c.execute('SELECT count(*) FROM event').fetchone()[0]
+        db_events = c.execute('SELECT count(*) FROM event').fetchone()[0]
         c.close()
         progress.append(db_events)
-        if db_events > before:
-            r = (db_events - before) / alive
-            rate = r if rate is None else 0.7 * rate + 0.3 * r
         if not e.journals():
             break
     print('killed %d times; events in the store after each kill: %s' %
