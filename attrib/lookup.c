@@ -186,9 +186,9 @@ static void client_identity(const struct brow *b, struct attrib_candidate *c)
 	snprintf(c->identity, sizeof(c->identity), "%s", val);
 }
 
-/* The accounts the binding's identities map to at @p t: up to @p max of
- * them into @p acc.  @return how many, or a negative errno. */
-static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t t,
+/* The accounts the binding's identities map to at any time in [lo, hi]:
+ * up to @p max of them into @p acc.  @return how many, or a negative errno. */
+static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t lo, int64_t hi,
 			char (*acc)[ATTRIB_ACCOUNT_MAX], int max)
 {
 	const struct {
@@ -216,7 +216,8 @@ static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t t
 			return -EIO;
 		sqlite3_bind_text(s, 1, ids[i].kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, ids[i].value, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, t);
+		sqlite3_bind_int64(s, 3, lo);
+		sqlite3_bind_int64(s, 4, hi);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			const char *a = (const char *)sqlite3_column_text(s, 0);
 			bool seen = false;
@@ -234,9 +235,13 @@ static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t t
 }
 
 /* Turn one binding into candidates: one per account its identities map to
- * at @p t (clamped into the binding), or one unmapped candidate. */
+ * while it held within [lo, hi] (a report's time is only known that
+ * closely, and the map may have changed within it), or one unmapped
+ * candidate.  @p t, clamped into the binding, is when its confidence is
+ * judged. */
 static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
-		       const struct brow *b, int64_t t, struct attrib_answer *a, size_t *cap)
+		       const struct brow *b, int64_t t, int64_t lo, int64_t hi,
+		       struct attrib_answer *a, size_t *cap)
 {
 	char acc[4][ATTRIB_ACCOUNT_MAX];
 	int64_t tc = t < b->start ? b->start : t;
@@ -244,11 +249,15 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 
 	if (b->until != OPEN && tc >= b->until)
 		tc = b->until - 1;
+	if (lo < b->start)
+		lo = b->start;
+	if (b->until != OPEN && hi >= b->until)
+		hi = b->until - 1;
 	if (b->source == ATTRIB_SRC_STATIC) {
 		snprintf(acc[0], sizeof(acc[0]), "%s", b->account);
 		n = 1;
 	} else {
-		n = map_accounts(st, b, tc, acc, 4);
+		n = map_accounts(st, b, lo, hi, acc, 4);
 		if (n < 0)
 			return n;
 	}
@@ -354,7 +363,7 @@ static int collect(struct attrib_store *st, const struct attrib_policy *pol,
 			brow_read(s, &b);
 			rc = add_binding(st, pol, &b, at == OPEN ? (b.start > from ? b.start : from)
 								 : at,
-					 a, &cap);
+					 from, to, a, &cap);
 			if (rc < 0)
 				break;
 		}

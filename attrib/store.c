@@ -95,8 +95,9 @@ static const char *const sql[Q__COUNT] = {
 		       "WHERE nas = ?1 AND end_time IS NULL AND start <= ?2",
 	[Q_SUBSCRIBER_ADD] = "INSERT INTO subscriber (kind, value, account, valid_from, valid_to) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* Accounts the identity mapped to at any time in [?3, ?4]. */
 	[Q_SUBSCRIBER_MAP] = "SELECT account FROM subscriber WHERE kind = ?1 AND "
-			     "value = ?2 AND valid_from <= ?3 AND (valid_to IS NULL OR valid_to > ?3)",
+			     "value = ?2 AND valid_from <= ?4 AND (valid_to IS NULL OR valid_to > ?3)",
 	[Q_PROBE] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 AND "
 		    "net = ?3 AND start <= ?5 AND (until IS NULL OR until > ?4) ORDER BY start",
 	/* The next server after ?1: an index probe per server, never a scan. */

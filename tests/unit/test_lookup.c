@@ -203,11 +203,34 @@ static void test_account_is_the_one_mapped_at_the_queried_time(void **state)
 	assert_lookup(f, ADDR4, DAY "14:45:00Z", ATTRIB_STATUS_MATCH, 1);
 	assert_string_equal(f->ans.account, "ACC-NEW");
 
-	/* The window reaching back before the move changes nothing: the
-	 * account is the one at the asked time, 14:31. */
+	/* A window of two minutes around 14:31 reaches back before the move:
+	 * the event may have happened at 14:29, when the line was ACC-OLD's,
+	 * so the answer names both and picks neither. */
 	lookup(f, ADDR4, DAY "14:31:00Z", 120);
+	assert_answer(f, ATTRIB_STATUS_AMBIGUOUS, 2);
+	assert_string_equal(cand(f, 0)->account, "ACC-OLD");
+	assert_string_equal(cand(f, 1)->account, "ACC-NEW");
+	/* One minute stays after it. */
+	lookup(f, ADDR4, DAY "14:31:00Z", 60);
 	assert_answer(f, ATTRIB_STATUS_MATCH, 1);
 	assert_string_equal(f->ans.account, "ACC-NEW");
+}
+
+static void test_history_names_every_account_a_binding_mapped_to_in_the_range(void **state)
+{
+	struct fx *f = *state;
+
+	/* One lease over the move at 14:30: a court asking about 14:00-15:00
+	 * must see both accounts; asking about 14:00-14:30, only the first. */
+	map_identity(f, "hwaddr", MAC_A, "ACC-OLD", NULL, DAY "14:30:00Z");
+	map_identity(f, "hwaddr", MAC_A, "ACC-NEW", DAY "14:30:00Z", NULL);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+
+	history(f, ADDR4, DAY "14:00:00Z", DAY "15:00:00Z");
+	assert_answer(f, ATTRIB_STATUS_AMBIGUOUS, 2);
+	history(f, ADDR4, DAY "14:00:00Z", DAY "14:30:00Z");
+	assert_answer(f, ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-OLD");
 }
 
 static void test_identity_mapped_only_later_is_unmapped_before(void **state)
@@ -479,6 +502,7 @@ int main(void)
 		FX_TEST(test_tolerance_window_takes_in_a_binding_that_starts_just_after),
 		FX_TEST(test_account_is_the_one_mapped_at_the_queried_time),
 		FX_TEST(test_identity_mapped_only_later_is_unmapped_before),
+		FX_TEST(test_history_names_every_account_a_binding_mapped_to_in_the_range),
 		FX_TEST(test_history_takes_the_account_mapped_at_each_binding_start),
 		FX_TEST(test_candidates_come_in_start_order),
 		FX_TEST(test_static_assignment_is_a_candidate_with_its_account),
