@@ -96,8 +96,9 @@ static int local_to_utc(const struct tm *tm, const char *tz, int64_t *out, const
 	char path[512];
 	char *old = getenv("TZ");
 	char *saved = old ? strdup(old) : NULL;
-	struct tm t = *tm;
-	time_t r;
+	struct tm t;
+	time_t found[2];
+	int n;
 
 	if (tz[0] == '/' || strstr(tz, "..") ||
 	    (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz), access(path, R_OK) != 0)) {
@@ -109,9 +110,25 @@ static int local_to_utc(const struct tm *tm, const char *tz, int64_t *out, const
 	}
 	setenv("TZ", tz, 1);
 	tzset();
-	t.tm_isdst = -1;
-	errno = 0;
-	r = mktime(&t);
+	/* The wall-clock time as standard and as daylight time: a time that is
+	 * neither never happened there (the clocks jumped over it), and one
+	 * that is both happened twice (they were turned back over it). */
+	n = 0;
+	for (int dst = 0; dst <= 1; dst++) {
+		struct tm back;
+		time_t r;
+
+		t = *tm;
+		t.tm_isdst = dst;
+		errno = 0;
+		r = mktime(&t);
+		if ((r == (time_t)-1 && errno) || !localtime_r(&r, &back))
+			continue;
+		if (back.tm_isdst == dst && back.tm_hour == tm->tm_hour &&
+		    back.tm_min == tm->tm_min && back.tm_mday == tm->tm_mday &&
+		    (n == 0 || found[0] != r))
+			found[n++] = r;
+	}
 	if (saved) {
 		setenv("TZ", saved, 1);
 		free(saved);
@@ -119,9 +136,13 @@ static int local_to_utc(const struct tm *tm, const char *tz, int64_t *out, const
 		unsetenv("TZ");
 	}
 	tzset();
-	if (r == (time_t)-1 && errno)
-		return fail(err, errlen, "time cannot be placed in that zone", s);
-	*out = (int64_t)r;
+	if (n == 0)
+		return fail(err, errlen, "no such local time in that zone (the clocks jumped "
+					 "over it); add an offset", s);
+	if (n > 1)
+		return fail(err, errlen, "local time happened twice in that zone (the clocks "
+					 "went back); add the offset to say which", s);
+	*out = (int64_t)found[0];
 	return 0;
 }
 

@@ -126,6 +126,20 @@ static void test_unknown_zone_is_refused(void **state)
 	refused("2026-11-30T14:02:11", "Mars/Olympus_Mons", err, sizeof(err));
 }
 
+static void test_local_time_the_clocks_passed_twice_or_skipped_is_refused(void **state)
+{
+	char err[256];
+
+	(void)state;
+	/* Berlin turned its clocks back from 03:00 to 02:00 on 2026-10-25:
+	 * 02:30 was both 00:30Z and 01:30Z.  It turned them forward from
+	 * 02:00 to 03:00 on 2026-03-29: 02:30 never was. */
+	refused("2026-10-25T02:30:00", "Europe/Berlin", err, sizeof(err));
+	assert_non_null(strstr(err, "happened twice"));
+	refused("2026-03-29T02:30:00", "Europe/Berlin", err, sizeof(err));
+	assert_non_null(strstr(err, "no such local time"));
+}
+
 static void test_malformed_times_are_refused(void **state)
 {
 	static const char *const bad[] = { "",
@@ -205,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_local_time_in_named_zone_is_converted_winter),
 		cmocka_unit_test(test_explicit_zone_wins_over_named_zone),
 		cmocka_unit_test(test_unknown_zone_is_refused),
+		cmocka_unit_test(test_local_time_the_clocks_passed_twice_or_skipped_is_refused),
 		cmocka_unit_test(test_malformed_times_are_refused),
 		cmocka_unit_test(test_format_is_utc_without_fraction_when_whole),
 		cmocka_unit_test(test_format_writes_six_fraction_digits),
