@@ -14,7 +14,7 @@
 #   unwritable  the journal's file system fills up mid-run: every ACK still
 #               comes, the loss is recorded and answers there say "gap"
 #   params      etc/kea-hook.json loads; wrong parameters are refused, named
-#   v6-relay-decline  DHCPv6 relay ids and a DHCPv6 DECLINE
+#   v6-relay-decline  DHCPv6 relay ids, a DHCPv6 DECLINE and an expiry
 #   decline-expire  a DECLINE (its client kept although Kea strips it) and a
 #               lease that expires and is reclaimed
 #   bench, bench-smoke  exchanges/s without hooks, with the hook and with
@@ -156,6 +156,7 @@ kea4_config() {
 EOT
 }
 
+kea6_timers='"valid-lifetime": 3600, "preferred-lifetime": 1800'
 kea6_config() {
 	cat >"$1" <<EOT
 {"Dhcp6": {
@@ -164,7 +165,7 @@ kea6_config() {
   "lease-database": {"type": "memfile", "name": "$tmp/leases6.csv", "lfc-interval": 0},
   "multi-threading": {"enable-multi-threading": $2, "thread-pool-size": 4,
                       "packet-queue-size": 256},
-  "valid-lifetime": 3600, "preferred-lifetime": 1800,
+  $kea6_timers,
   "subnet6": [{"id": 9, "subnet": "2001:db8:1::/64", "relay": {"ip-addresses": ["::1"]},
                "pools": [{"pool": "2001:db8:1::1:0/112"}],
                "pd-pools": [{"prefix": "2001:db8:8000::", "prefix-len": 36,
@@ -431,6 +432,10 @@ v6-relay-decline)
 	write_map 6 00:00:5e:00:53:20 4
 	DUID21=00:03:00:01:00:00:5e:00:53:21
 	start_attribd
+	kea6_timers='"valid-lifetime": 6, "preferred-lifetime": 3, "renew-timer": 100,
+	  "rebind-timer": 200, "decline-probation-period": 3600,
+	  "expired-leases-processing": {"reclaim-timer-wait-time": 1,
+	    "flush-reclaimed-timer-wait-time": 600, "hold-reclaimed-time": 3600}'
 	kea6_config "$tmp/kea6.json" true
 	start_kea 6 "$tmp/kea6.json"
 	client6() {
@@ -440,12 +445,16 @@ v6-relay-decline)
 	relayed=$(client6 00:00:5e:00:53:21 --interface-id ge-0/0/1.100 \
 		--remote-id 00000de96370652d3231 --subscriber-id sub-21)
 	declined=$(client6 00:00:5e:00:53:22 --decline)
+	t0=$(date +%s)
+	# Six-second leases: the relayed one is asked about while it holds,
+	# then Kea reclaims it.
+	"$attrib" --socket "$tmp/attribd.sock" --json lookup "$relayed" "@$((t0 + 1))" \
+		>"$tmp/l" 2>&1
+	sleep 8
 	stop_kea 6
 	wait_ingested
 	grep -q "^$declined,.*,1,,[0-9]*,[0-9]*$\|^$declined,.*,1,,," "$tmp/leases6.csv" ||
 		fail "Kea did not decline $declined: $(grep "^$declined," "$tmp/leases6.csv")"
-	"$attrib" --socket "$tmp/attribd.sock" --json lookup "$relayed" "@$(($(date +%s) + 1))" \
-		>"$tmp/l" 2>&1
 	[ "$(jq -r '[.account, (.candidates[0].identities | ."circuit-id", ."remote-id",
 		."subscriber-id", .duid)] | join(" ")' "$tmp/l")" = \
 		"ACC-00001 ge-0/0/1.100 00:00:0d:e9:63:70:65:2d:32:31 sub-21 $DUID21" ] ||
@@ -454,10 +463,18 @@ v6-relay-decline)
 		WHERE type = 3 AND addresses = '$declined'")" = \
 		"00:03:00:01:00:00:5e:00:53:22|1" ] ||
 		fail "the DHCPv6 decline was journaled without its client"
-	"$attrib" --socket "$tmp/attribd.sock" --json history "$declined" \
-		--from "@$(($(date +%s) - 60))" --to "@$(($(date +%s) + 60))" >"$tmp/h" 2>&1
-	[ "$(jq -r '.candidates[] | [.account, ."end-reason"] | join(" ")' "$tmp/h")" = \
-		"ACC-00002 declined" ] || fail "the declined lease: $(cat "$tmp/h")"
+	# history ADDRESS: its bindings as "account end-reason" lines.
+	history() {
+		"$attrib" --socket "$tmp/attribd.sock" --json history "$1" \
+			--from "@$((t0 - 60))" --to "@$((t0 + 60))" >"$tmp/h" 2>&1
+		jq -r '.candidates[] | [.account, ."end-reason"] | join(" ")' "$tmp/h"
+	}
+	[ "$(history "$declined")" = "ACC-00002 declined" ] ||
+		fail "the declined lease: $(cat "$tmp/h")"
+	grep -q "^$relayed,.*,2,,1,2$" "$tmp/leases6.csv" ||
+		fail "Kea did not reclaim $relayed: $(grep "^$relayed," "$tmp/leases6.csv")"
+	[ "$(history "$relayed")" = "ACC-00001 expired" ] ||
+		fail "the expired DHCPv6 lease: $(cat "$tmp/h")"
 	oracle --leases "$tmp/leases6.csv" --family 6 --min-checks 2
 	;;
 params)
