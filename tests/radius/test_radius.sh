@@ -9,8 +9,8 @@
 # usage: test_radius.sh ATTRIB ATTRIBD MODULE JOURNAL-DUMP PART
 #   rules       every RADIUS rule: lost Start, late Start after Stop, repeats,
 #               Acct-Delay-Time without Event-Timestamp, a wrong NAS clock,
-#               Accounting-On, a reused session id, prefixes first seen in an
-#               Interim; the counters as journaled
+#               Accounting-On and -Off, a reused session id, prefixes first
+#               seen in an Interim; the counters as journaled
 #   unwritable  the journal's file system is full: no Accounting-Response
 #               (the NAS retransmits), nothing half-written, and the
 #               retransmission after it is journaled once
@@ -178,7 +178,8 @@ expect_history() {
 subscribers() {
 	{
 		echo "kind,value,account,valid_from,valid_to"
-		for u in alice bob carol dave erin frank gina henry ivan kate $(seq -f 's%g' 60); do
+		for u in alice bob carol dave erin frank gina henry ivan kate lee \
+			$(seq -f 's%g' 60); do
 			acc=$(echo "$u" | tr a-z A-Z)
 			echo "username,$u@example.net,ACC-$acc,2020-01-01T00:00:00Z,"
 		done
@@ -208,6 +209,7 @@ pkt() {
 B=$(($(date +%s) - 3000))
 N1=192.0.2.1
 N2=192.0.2.2
+N3=192.0.2.3
 
 case $part in
 rules)
@@ -282,6 +284,17 @@ Event-Timestamp = $((B + 1500))
 
 EOT
 	} | send gina
+	# lee on NAS 3, which says Accounting-Off at B+700 (going down): his
+	# session ends there too.
+	{
+		pkt Start lee L-1 $N3 $B "Framed-IP-Address = 198.51.100.21"
+		cat <<EOT
+Acct-Status-Type = Accounting-Off
+NAS-IP-Address = $N3
+Event-Timestamp = $((B + 700))
+
+EOT
+	} | send lee
 	# ivan: session id R-1 on NAS 1 from B to B+500; the NAS reboots and
 	# uses R-1 again from B+800 to B+1100, same user, same address: two
 	# sessions, the first never rewritten.
@@ -363,6 +376,8 @@ EOT
 	lookup 198.51.100.16 $((B + 1500)) none
 	expect_history 198.51.100.16 "$B $((B + 1500)) nas-restart false"
 	lookup 198.51.100.17 $((B + 1600)) match ACC-HENRY
+	lookup 198.51.100.21 $((B + 699)) match ACC-LEE
+	expect_history 198.51.100.21 "$B $((B + 700)) nas-restart false"
 
 	expect_history 198.51.100.18 "$B $((B + 500)) stop false" \
 		"$((B + 800)) $((B + 1100)) stop false"
