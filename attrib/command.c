@@ -197,6 +197,15 @@ static int parse_lookup(struct attrib_request *r, json_t *o, const char *where,
 	}
 	if (tol)
 		q->tolerance = json_integer_value(tol) * ATTRIB_USEC;
+	/* No evidence exists yet of what is still to come: an open binding
+	 * would answer for any time in the future. */
+	if (q->t - q->tolerance > attrib_time_now() + r->ctx->pol->clock_skew) {
+		char now[ATTRIB_TIME_STRLEN];
+
+		attrib_request_result(r, ATTRIB_RESULT_ERROR, "%s: time is in the future (now is "
+				      "%s)", where, attrib_time_format(attrib_time_now(), now));
+		return -EINVAL;
+	}
 	return 0;
 }
 

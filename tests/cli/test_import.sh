@@ -262,6 +262,10 @@ usage)
 	value=$(jq -r '[.kind, .files[0].rows, .files[0].applied, .files[0].repeats] | join(" ")' \
 		"$tmp/out")
 	[ "$value" = "kea-leases 10 10 0" ] || fail "--json summary: $value"
+
+	# No answer for a time still to come, however the store looks.
+	run 65 lookup 192.0.2.10 2099-01-01T00:00:00Z
+	err_has "time is in the future"
 	;;
 
 radius-detail)
