@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzzes the control channel's request reader and every command behind it
- * (attrib_command_serve()), on a small store made at the first call: a few
+ * (attrib_command_serve()), on a small store made at the first call (in a
+ * directory of its own under $TMPDIR, removed at exit): a few
  * bindings to find, an audit log to append to.  The input's first byte gives
  * the peer's roles (its low four bits: 'O' all, '@' none, 'A' support,
  * 'B' abuse, 'D' legal, 'H' admin); the rest is the request line.  Whatever
@@ -34,16 +35,39 @@ static const char *const seed_events[] = {
 	"\"address\":\"2001:db8:1::/56\"}",
 };
 
-/* The store lives in memory: runs of millions of inputs leave no files. */
+static char dir[64], path[96];
+
+/* The store file and its WAL go with the process. */
+static void cleanup(void)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[112];
+
+	attrib_audit_close(audit);
+	attrib_store_close(st);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* A store of its own in a new directory under $TMPDIR: the store opens a
+ * file (":memory:" would be made a file in the current directory). */
 static void setup(void)
 {
+	const char *tmp = getenv("TMPDIR");
 	char err[256];
 
-	if (attrib_store_open(":memory:", ATTRIB_STORE_CREATE, &st, err, sizeof(err)) < 0) {
+	snprintf(dir, sizeof(dir), "%s/attrib-fuzz-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	FUZZ_CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	if (attrib_store_open(path, ATTRIB_STORE_CREATE, &st, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_request: store: %s\n", err);
 		abort();
 	}
 	FUZZ_CHECK(attrib_audit_open(st, &audit) == 0);
+	atexit(cleanup);
 	pol = attrib_policy_default();
 	for (size_t i = 0; i < sizeof(seed_events) / sizeof(*seed_events); i++) {
 		struct attrib_event ev;
