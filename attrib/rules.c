@@ -544,12 +544,37 @@ static int session_restart(struct attrib_store *st, struct sess *x, int64_t t)
 	return session_save(st, x);
 }
 
+/* A session made known after its NAS restarted (a late Start, or an
+ * Interim or Stop with a lost Start) ended at the restart if it was last
+ * heard of before it, as it would have if it had arrived in time. */
+static int session_restarted(struct attrib_store *st, const char *nas, struct sess *x)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_NAS_RESTART_AFTER);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, nas, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, x->last_seen);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(s, 0) < x->end) {
+		x->end = sqlite3_column_int64(s, 0);
+		snprintf(x->reason, sizeof(x->reason), "nas-restart");
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : store_error(st, rc);
+}
+
 static int session_add(struct attrib_store *st, const char *key, const struct attrib_event *ev,
 		       struct sess *x)
 {
-	sqlite3_stmt *s = store_stmt(st, Q_SESSION_ADD);
-	int rc;
+	sqlite3_stmt *s;
+	int rc = session_restarted(st, ev->nas, x);
 
+	if (rc < 0)
+		return rc;
+	s = store_stmt(st, Q_SESSION_ADD);
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);

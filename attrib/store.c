@@ -93,6 +93,9 @@ static const char *const sql[Q__COUNT] = {
 				       "WHERE session_id = ?1 AND start = ?4",
 	[Q_NAS_OPEN] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
 		       "WHERE nas = ?1 AND end_time IS NULL AND start <= ?2",
+	/* The NAS's first Accounting-On or -Off (types 9, 10) after ?2. */
+	[Q_NAS_RESTART_AFTER] = "SELECT min(time) FROM event WHERE type IN (9, 10) AND nas = ?1 "
+				"AND time > ?2",
 	[Q_SUBSCRIBER_ADD] = "INSERT INTO subscriber (kind, value, account, valid_from, valid_to) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* Accounts the identity mapped to at any time in [?3, ?4]. */

@@ -61,6 +61,7 @@ static void test_session_rules_search_by_index(void **state)
 	assert_no_scan(*state, Q_SESSION_END_BINDINGS);
 	assert_no_scan(*state, Q_SESSION_SEEN_BINDINGS);
 	assert_no_scan(*state, Q_NAS_OPEN);
+	assert_no_scan(*state, Q_NAS_RESTART_AFTER);
 }
 
 static void test_ledger_reads_one_account_by_index(void **state)

@@ -677,6 +677,30 @@ static void test_late_accounting_on_never_ends_a_later_session(void **state)
 	assert_time(cand(f, 0)->end, "open");
 }
 
+static void test_start_arriving_after_the_nas_restart_that_ended_it(void **state)
+{
+	struct fx *f = *state;
+	const struct attrib_candidate *c;
+
+	/* Alice's Start (event time 14:18) arrives after the NAS's
+	 * Accounting-On at 14:20 and Bob's new session on the same address:
+	 * by event time the restart ended hers at 14:20. */
+	map_usual(f);
+	accounting(f, "acct-on", DAY "14:20:00Z", "'nas':'bras-1'");
+	accounting(f, "acct-start", DAY "14:21:00Z", BOB "," V4);
+	accounting(f, "acct-start", DAY "14:22:00Z",
+		   ALICE "," V4 ",'event-timestamp':'" DAY "14:18:00Z'");
+
+	assert_lookup(f, "100.64.0.7", DAY "14:19:00Z", ATTRIB_STATUS_MATCH, 1);
+	c = cand(f, 0);
+	assert_string_equal(c->account, "ACC-A");
+	assert_time(c->end, DAY "14:20:00Z");
+	assert_string_equal(c->end_reason, "nas-restart");
+	assert_lookup(f, "100.64.0.7", DAY "14:20:30Z", ATTRIB_STATUS_NONE, 0);
+	assert_lookup(f, "100.64.0.7", DAY "14:30:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(f->ans.account, "ACC-B");
+}
+
 static void test_renewal_after_expected_end_starts_a_new_binding(void **state)
 {
 	struct fx *f = *state;
@@ -1040,6 +1064,7 @@ int main(void)
 		FX_TEST(test_late_start_after_stop_never_reopens),
 		FX_TEST(test_late_start_after_stop_without_session_time_never_reopens),
 		FX_TEST(test_late_accounting_on_never_ends_a_later_session),
+		FX_TEST(test_start_arriving_after_the_nas_restart_that_ended_it),
 		FX_TEST(test_renewal_after_expected_end_starts_a_new_binding),
 		FX_TEST(test_retransmitted_interim_after_stop_never_reopens),
 		FX_TEST(test_repeated_accounting_packet_changes_nothing),
