@@ -472,9 +472,16 @@ static void sweep_cb(uv_timer_t *t)
 		struct server_conn *next = c->next;
 
 		if (now - c->last_active >= limit) {
+			static const char line[] = "{\"result\": 1, \"text\": \"idle too long "
+						   "(idle-timeout): connection closed\"}\n";
+			uv_buf_t b = uv_buf_init((char *)line, sizeof(line) - 1);
+
 			s->stats.idle++;
 			log_info("socket", "pid %d uid %u: closed after %u s idle", (int)c->peer.pid,
 				 (unsigned)c->peer.uid, s->lim.idle_timeout);
+			/* Said without waiting: an idle client may not read either. */
+			if (!c->dirty && queued(c) == 0)
+				uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
 			conn_close(c);
 		}
 		c = next;

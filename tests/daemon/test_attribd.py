@@ -889,24 +889,31 @@ def part_hostile(e):
         good_lookup('1,000 connections are idle', one)
     extra = [e.connect() for _ in range(20)]
     refused = 0
+    # Those within the limit are idle too, and told so in their turn.
     for x in extra:
         line = read_line(x)
-        if line:
-            check(json.loads(line)['text'] == 'too many connections (max-connections): try '
-                  'again later', 'over the limit: %s' % line)
-            refused += 1
+        text = json.loads(line)['text'] if line else None
+        check(text in ('too many connections (max-connections): try again later',
+                       'idle too long (idle-timeout): connection closed'),
+              'over the limit: %s' % line)
+        refused += text is not None and text.startswith('too many')
         x.close()
     check(refused >= 10, '%d of 20 connections over max-connections refused' % refused)
     one.close()
     deadline = time.time() + 30
     cut = 0
+    told = 0
     for x in idle:
         x.settimeout(max(0.1, deadline - time.time()))
         try:
-            cut += x.recv(1) == b''
+            line = read_line(x)
+            told += line is not None and json.loads(line)['text'] == \
+                'idle too long (idle-timeout): connection closed'
+            cut += line is None or read_line(x) is None
         except OSError:
             pass
         x.close()
+    check(told == 1000, '%d of 1000 idle connections told why they were closed' % told)
     check(cut == 1000, '%d of 1000 idle connections cut off' % cut)
     good_lookup('the idle ones are gone')
     st = e.stats()['connections']
