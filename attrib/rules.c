@@ -132,6 +132,38 @@ static int lease_open(struct attrib_store *st, const struct attrib_event *ev, in
 	return rc < 0 ? rc : link_evidence(st, b.id, event_id);
 }
 
+/* Whether a renewal shows an identity that maps to accounts and that its
+ * binding has not seen. */
+static bool identities_new(const struct attrib_identities *b, const struct attrib_identities *e)
+{
+	const char *pairs[][2] = {
+		{ b->hwaddr, e->hwaddr },       { b->client_id, e->client_id },
+		{ b->duid, e->duid },           { b->remote_id, e->remote_id },
+		{ b->circuit_id, e->circuit_id }, { b->subscriber_id, e->subscriber_id },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
+		if (pairs[i][1][0] && !pairs[i][0][0])
+			return true;
+	return false;
+}
+
+static int binding_fill(struct attrib_store *st, int64_t id, const struct attrib_identities *e)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_BINDING_FILL);
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, e->hwaddr);
+	store_bind_text(s, 3, e->client_id);
+	store_bind_text(s, 4, e->duid);
+	store_bind_text(s, 5, e->remote_id);
+	store_bind_text(s, 6, e->circuit_id);
+	store_bind_text(s, 7, e->subscriber_id);
+	return store_exec(st, s);
+}
+
 static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, int64_t t,
 			int64_t event_id)
 {
@@ -146,12 +178,21 @@ static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, 
 		return rc;
 	if (rc == 1 && t < cur.until) {
 		if (same_client(&cur, key)) {
-			/* Renewal, retransmission or HA partner: extend, never duplicate.
-			 * A lease the file said was deleted at an unknown time is open
-			 * again: the same client holds it. */
-			if (strcmp(cur.end_reason, "deleted") == 0)
+			/* Renewal, retransmission or HA partner: extend, never duplicate,
+			 * and keep the identities first seen now (relay ids often come
+			 * only with a relayed request), so that one naming another
+			 * account makes the answer ambiguous.  A lease the file said
+			 * was deleted at an unknown time is open again: the same
+			 * client holds it.
+			 * TODO: a value that differs from the one kept (the same
+			 * client-id from another card) is in the evidence only; a
+			 * binding keeps one value of each kind, so an account only the
+			 * second value maps to is not among the candidates. */
+			rc = identities_new(&cur.ident, &ev->id) ? binding_fill(st, cur.id, &ev->id)
+								  : 0;
+			if (rc == 0 && strcmp(cur.end_reason, "deleted") == 0)
 				rc = binding_set(st, Q_BINDING_REOPEN, cur.id, expected, t);
-			else
+			else if (rc == 0)
 				rc = binding_set(st, Q_LEASE_EXTEND, cur.id, t, expected);
 			return rc < 0 ? rc : link_evidence(st, cur.id, event_id);
 		}

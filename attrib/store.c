@@ -53,6 +53,11 @@ static const char *const sql[Q__COUNT] = {
 	[Q_LEASE_EXTEND] = "UPDATE binding SET last_seen = max(last_seen, ?2), "
 			   "expected_end = max(expected_end, ?3), until = CASE WHEN end_time IS NULL "
 			   "THEN max(expected_end, ?3) ELSE until END WHERE id = ?1",
+	/* Identities a renewal shows that the binding had not seen. */
+	[Q_BINDING_FILL] = "UPDATE binding SET hwaddr = coalesce(hwaddr, ?2), client_id = "
+			   "coalesce(client_id, ?3), duid = coalesce(duid, ?4), remote_id = "
+			   "coalesce(remote_id, ?5), circuit_id = coalesce(circuit_id, ?6), "
+			   "subscriber_id = coalesce(subscriber_id, ?7) WHERE id = ?1",
 	[Q_BINDING_END] = "UPDATE binding SET end_time = ?2, until = ?2, end_reason = ?3 "
 			  "WHERE id = ?1",
 	[Q_BINDING_CONFIRMED] = "UPDATE binding SET confirmed_until = ?2 WHERE id = ?1",

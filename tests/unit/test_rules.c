@@ -320,6 +320,23 @@ static void test_dhcp4_identity_is_client_id_when_present(void **state)
 	assert_string_equal(c->identity, "01:00:00:5e:00:53:01");
 }
 
+static void test_relay_id_first_seen_on_a_renewal_joins_the_binding(void **state)
+{
+	struct fx *f = *state;
+
+	/* The first commit came without option 82 (a unicast renewal, say);
+	 * the relay's remote-id shows on the next one and maps to ACC-B:
+	 * the evidence names two accounts. */
+	map_usual(f);
+	map_identity(f, "remote-id", "R1", "ACC-B", NULL, NULL);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, HW_A ",'remote-id':'R1'");
+	assert_int_equal(binding_count(f), 1);
+
+	assert_lookup(f, ADDR4, DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+	assert_string_equal(cand(f, 0)->id.remote_id, "R1");
+}
+
 static void test_dhcp4_other_client_id_on_same_hwaddr_is_another_client(void **state)
 {
 	struct fx *f = *state;
@@ -1045,6 +1062,7 @@ int main(void)
 		FX_TEST(test_same_lease_from_both_ha_servers_makes_one_binding),
 		FX_TEST(test_repeated_lease_event_changes_nothing),
 		FX_TEST(test_dhcp4_identity_is_client_id_when_present),
+		FX_TEST(test_relay_id_first_seen_on_a_renewal_joins_the_binding),
 		FX_TEST(test_dhcp4_other_client_id_on_same_hwaddr_is_another_client),
 		FX_TEST(test_dhcp6_renewal_with_same_duid_and_iaid_extends),
 		FX_TEST(test_dhcp6_other_iaid_is_another_client),
