@@ -72,10 +72,7 @@ struct attrib_identities {
  * @c valid_lifetime.  Accounting events carry @c arrival and optionally
  * @c event_ts, @c delay and @c session_time; the rules work out the event
  * time from those (DESIGN.md), never from @c time.  The octet counters are
- * evidence of use carried to the journal and JSON; no rule reads them.
- * TODO: the store does not keep them yet (no column in the event table, so
- * not in exports either): attribd drops them at ingest, and an export cannot
- * show how much a session used. */
+ * evidence of use kept with the event (and in exports); no rule reads them. */
 struct attrib_event {
 	enum attrib_event_type type;
 	enum attrib_source source;

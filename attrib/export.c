@@ -26,7 +26,7 @@ const char *const attrib_export_event_columns[] = {
 	"acct-delay-time", "session-time", "valid-lifetime", "subnet-id", "lease-type",
 	"addresses", "server", "nas", "acct-session-id", "acct-unique-session-id", "hwaddr",
 	"client-id", "duid", "iaid", "remote-id", "circuit-id", "subscriber-id", "username",
-	"calling-station-id", "hostname", "note", NULL,
+	"calling-station-id", "hostname", "note", "acct-input-octets", "acct-output-octets", NULL,
 };
 
 /* Bindings of a prefix length inside [?3, ?4] (network bytes) overlapping
@@ -55,7 +55,7 @@ const char *const attrib_export_event_columns[] = {
 	"SELECT id, type, source, time, arrival, event_ts, delay, session_time, valid_lifetime, "   \
 	"subnet_id, lease_type, addresses, server, nas, acct_session_id, unique_session_id, "       \
 	"hwaddr, client_id, duid, iaid, remote_id, circuit_id, subscriber_id, username, "           \
-	"calling_station_id, hostname, note FROM event WHERE id = ?1"
+	"calling_station_id, hostname, note, input_octets, output_octets FROM event WHERE id = ?1"
 
 struct rows {
 	struct brow *b;
@@ -339,13 +339,16 @@ static json_t *event_of(sqlite3_stmt *s, json_t *bindings)
 		"acct-unique-session-id", col_str(s, 15));
 
 	if (o && json_object_update_new(
-			 o, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 o, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+				      "s:o}",
 				      "hwaddr", col_str(s, 16), "client-id", col_str(s, 17),
 				      "duid", col_str(s, 18), "iaid", col_int(s, 19),
 				      "remote-id", col_str(s, 20), "circuit-id", col_str(s, 21),
 				      "subscriber-id", col_str(s, 22), "username", col_str(s, 23),
 				      "calling-station-id", col_str(s, 24),
-				      "hostname", col_str(s, 25), "note", col_str(s, 26))) < 0) {
+				      "hostname", col_str(s, 25), "note", col_str(s, 26),
+				      "acct-input-octets", col_int(s, 27),
+				      "acct-output-octets", col_int(s, 28))) < 0) {
 		json_decref(o);
 		return NULL;
 	}

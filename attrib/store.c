@@ -36,9 +36,10 @@ static const char *const sql[Q__COUNT] = {
 		"INSERT OR IGNORE INTO event (digest, type, source, time, arrival, event_ts, delay, "
 		"session_time, valid_lifetime, subnet_id, lease_type, addresses, server, nas, "
 		"acct_session_id, unique_session_id, hwaddr, client_id, duid, iaid, remote_id, "
-		"circuit_id, subscriber_id, username, calling_station_id, hostname, note) VALUES "
+		"circuit_id, subscriber_id, username, calling_station_id, hostname, note, "
+		"input_octets, output_octets) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-		"?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+		"?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
 	[Q_EVIDENCE_ADD] = "INSERT OR IGNORE INTO evidence (binding_id, event_id) VALUES (?1, ?2)",
 	[Q_BINDING_ADD] =
 		"INSERT INTO binding (family, plen, net, start, until, end_time, end_reason, "
@@ -811,6 +812,13 @@ static int event_add(struct attrib_store *st, const struct attrib_event *ev, int
 	store_bind_text(s, 25, ev->id.calling_station_id);
 	store_bind_text(s, 26, ev->id.hostname);
 	store_bind_text(s, 27, note);
+	if (ev->has & ATTRIB_HAS_OCTETS) {
+		/* SQLite integers are signed: a counter past 2^63 is kept as -1. */
+		uint64_t in = ev->input_octets, out = ev->output_octets;
+
+		sqlite3_bind_int64(s, 28, in > INT64_MAX ? -1 : (int64_t)in);
+		sqlite3_bind_int64(s, 29, out > INT64_MAX ? -1 : (int64_t)out);
+	}
 	rc = store_exec(st, s);
 	if (rc < 0)
 		return rc;

@@ -185,10 +185,32 @@ static void test_held_records_before_the_horizon_are_exported(void **state)
 	json_decref(o);
 }
 
+static void test_an_export_shows_the_octet_counters_of_accounting_events(void **state)
+{
+	struct fx *f = *state;
+	json_t *o, *ev;
+
+	accounting(f, "acct-start", OLD "08:00:00Z",
+		   "'nas':'bras-1','session-id':'S1','username':'u1','address':'198.51.100.7'");
+	accounting(f, "acct-interim", OLD "08:30:00Z",
+		   "'nas':'bras-1','session-id':'S1','username':'u1','address':'198.51.100.7',"
+		   "'acct-input-octets':8589934692,'acct-output-octets':7");
+	o = export(f, "198.51.100.7", OLD "00:00:00Z", "2026-01-11T00:00:00Z");
+	assert_int_equal(count(o, "events"), 2);
+	ev = json_array_get(json_object_get(o, "events"), 0);
+	assert_true(json_is_null(json_object_get(ev, "acct-input-octets")));
+	ev = json_array_get(json_object_get(o, "events"), 1);
+	assert_int_equal(json_integer_value(json_object_get(ev, "acct-input-octets")),
+			 8589934692LL);
+	assert_int_equal(json_integer_value(json_object_get(ev, "acct-output-octets")), 7);
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FX_TEST(test_an_address_export_has_every_binding_with_its_evidence),
+		FX_TEST(test_an_export_shows_the_octet_counters_of_accounting_events),
 		FX_TEST(test_an_export_keeps_to_its_range),
 		FX_TEST(test_a_prefix_export_has_the_bindings_inside_it),
 		FX_TEST(test_an_account_export_follows_the_subscriber_map),

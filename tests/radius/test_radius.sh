@@ -405,6 +405,9 @@ EOT
 		."acct-output-octets" == 7 and
 		."calling-station-id" == null)' "$tmp/events.jsonl" >/dev/null ||
 		fail "alice's Interim does not carry her counters"
+	[ "$(sqlite3 "$tmp/attrib.db" "SELECT input_octets || ' ' || output_octets FROM event
+		WHERE username = 'alice@example.net' AND type = 7")" = "8589934692 7" ] ||
+		fail "the store does not keep alice's counters with her Interim"
 	jq -se 'map(select(.username == "alice@example.net" and .type == "acct-start")) |
 		length == 1 and (.[0] | ."calling-station-id" == "02-00-5e-00-53-01" and
 		.nas == "192.0.2.1" and
