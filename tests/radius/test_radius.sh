@@ -396,10 +396,12 @@ EOT
 	"$dump" "$tmp"/fs/archive/*.journal >"$tmp/events.jsonl" || fail \
 	"the journal does not read cleanly"
 	sent=$(cat "$tmp"/*.pkt | grep -c '^Acct-Status-Type')
-	# dave's three packets went three times each.
-	want=$((sent + 6))
-	[ "$(wc -l <"$tmp/events.jsonl")" -eq "$want" ] ||
-		fail "$(wc -l <"$tmp/events.jsonl") events journaled for $want packets"
+	# dave's three packets went three times each; freeradius drops a copy
+	# that arrives while the first is still in progress (a loaded machine),
+	# so each of those six copies may or may not reach the module.
+	got=$(wc -l <"$tmp/events.jsonl")
+	[ "$got" -ge "$sent" ] && [ "$got" -le $((sent + 6)) ] ||
+		fail "$got events journaled for $sent packets and 6 copies"
 	jq -se 'map(select(.username == "alice@example.net" and .type == "acct-interim")) |
 		length == 1 and (.[0] | ."acct-input-octets" == 8589934692 and
 		."acct-output-octets" == 7 and
