@@ -113,6 +113,7 @@ static void account_free(gpointer p)
 	struct report_account *a = p;
 
 	g_free(a->account);
+	g_free(a->facts);
 	g_free(a);
 }
 
@@ -133,7 +134,11 @@ static void note_match(struct run *r, const char *account, const struct report_f
 		a->first = f->time;
 	if (f->time > a->last)
 		a->last = f->time;
-	if (a->n_facts < REPORT_FACTS_MAX)
+	/* Only a notice spells the events out: a report naming a million
+	 * accounts keeps their facts only when drafts are asked for. */
+	if (r->c->drafts && !a->facts)
+		a->facts = g_new(struct report_fact, REPORT_FACTS_MAX);
+	if (a->facts && a->n_facts < REPORT_FACTS_MAX)
 		a->facts[a->n_facts++] = *f;
 }
 

@@ -29,7 +29,7 @@ struct report_account {
 	uint64_t events;
 	int64_t first, last;
 	size_t n_facts;
-	struct report_fact facts[REPORT_FACTS_MAX];
+	struct report_fact *facts; /* REPORT_FACTS_MAX of them, kept only for drafts */
 };
 
 /* One report, read and resolved. */
