@@ -437,10 +437,11 @@ static int file_add(struct attrib_ingest *in, const char *name)
 		rc = 0; /* a header still being written, or gone again */
 		goto fail;
 	}
-	if (rc == -EBADMSG || rc == -EPROTONOSUPPORT) {
+	if (rc == -EBADMSG || rc == -EPROTONOSUPPORT || rc == -EINVAL) {
 		/* No identity to key a row on: kept in memory, reported by status. */
 		set_aside(in, f, rc == -EBADMSG ? "its header is damaged"
-						: "it needs a newer attribd (journal version)");
+				 : rc == -EINVAL ? "it is not a regular file (a symlink, a FIFO)"
+						 : "it needs a newer attribd (journal version)");
 		f->aside_committed = true; /* nothing in the store to undo */
 		f->touched = false;
 		goto add;

@@ -784,6 +784,7 @@ int attrib_journal_reader_open(const char *path, struct attrib_journal_reader **
 {
 	struct attrib_journal_reader *r = calloc(1, sizeof(*r));
 	uint8_t h[ATTRIB_JOURNAL_HEADER_MAX];
+	struct stat sb;
 	ssize_t n;
 	int rc = -ENOMEM;
 
@@ -794,9 +795,16 @@ int attrib_journal_reader_open(const char *path, struct attrib_journal_reader **
 	r->buf = malloc(WINDOW);
 	if (!r->buf)
 		goto fail;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Only a regular file is a journal: a FIFO or device put in the
+	 * journal directory must not block the reader, nor a symlink lead it
+	 * to a file outside it. */
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (r->fd < 0) {
-		rc = -errno;
+		rc = errno == ELOOP ? -EINVAL : -errno;
+		goto fail;
+	}
+	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		rc = -EINVAL;
 		goto fail;
 	}
 	n = pread_full(r->fd, h, sizeof(h), 0);

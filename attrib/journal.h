@@ -278,9 +278,10 @@ struct attrib_journal_reader;
 
 /** Open a journal file and check its header.
  * @return 0 and the reader in @p out, positioned at the first record; -errno
- * from open/read; -ENODATA when the file is shorter than its header (what a
- * crash can leave); -EBADMSG or -EPROTONOSUPPORT as for
- * attrib_journal_header_decode(); -ENOMEM. */
+ * from open/read; -EINVAL when @p path is a symlink or not a regular file;
+ * -ENODATA when the file is shorter than its header (what a crash can
+ * leave); -EBADMSG or -EPROTONOSUPPORT as for attrib_journal_header_decode();
+ * -ENOMEM. */
 int attrib_journal_reader_open(const char *path, struct attrib_journal_reader **out);
 
 const struct attrib_journal_header *
