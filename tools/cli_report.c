@@ -516,13 +516,14 @@ static int report_end(struct run *r, struct report_done *d)
 		for (int s = 0; s <= ATTRIB_STATUS_OUTSIDE_RETENTION; s++)
 			json_object_set_new(answers, attrib_status_name(s),
 					    json_integer((json_int_t)r->counts[s]));
-		for (size_t i = 0; i < d->n_accounts; i++)
+		for (size_t i = 0; i < d->n_accounts; i++) {
+			const struct report_account *a = d->accounts[i];
+
 			json_array_append_new(accts, json_pack("{s:s, s:I, s:O?}", "account",
-							       d->accounts[i]->account, "events",
-							       (json_int_t)d->accounts[i]->events,
-							       "ledger",
-							       json_object_get(ledger,
-									       d->accounts[i]->account)));
+							       a->account, "events",
+							       (json_int_t)a->events, "ledger",
+							       json_object_get(ledger, a->account)));
+		}
 		o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}",
 			      "type", "report", "file", d->file, "report", r->report_no, "kind",
 			      report_kind_name(r->info.kind), "report-type", r->info.type,
@@ -717,7 +718,8 @@ const char cli_cases_usage[] =
 
 static void print_cases(json_t *a)
 {
-	json_t *reports = json_object_get(a, "report-list"), *w = json_object_get(a, "warning-list");
+	json_t *reports = json_object_get(a, "report-list");
+	json_t *w = json_object_get(a, "warning-list");
 	json_t *o;
 	size_t i;
 

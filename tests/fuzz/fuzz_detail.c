@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  * Fuzzes `attrib import radius-detail` (tools/cli_detail.c) with a detail
- * file, applied to a store inside a transaction that is then rolled back.  Whatever the file holds, the import must end in success or
+ * file, applied to a store inside a transaction that is then rolled back.
+ * Whatever the file holds, the import must end in success or
  * in a data error (exit 65, the line named on stderr), never in an I/O or
  * store error, and the same bytes must give the same outcome again. */
 #include "fuzz.h"
