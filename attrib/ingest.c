@@ -424,6 +424,7 @@ static int file_add(struct attrib_ingest *in, const char *name)
 {
 	struct jfile *f = calloc(1, sizeof(*f)), **files;
 	char *path = path_of(in, name);
+	struct stat sb;
 	int rc;
 
 	if (!f || !path || !(f->name = strdup(name))) {
@@ -432,7 +433,9 @@ static int file_add(struct attrib_ingest *in, const char *name)
 	}
 	f->interval = INTERVAL_DEFAULT_US;
 	f->seen = true;
-	rc = attrib_journal_reader_open(path, &f->r);
+	/* A symlink would lead out of the journal directory: not a journal. */
+	rc = lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) ? -EINVAL
+		: attrib_journal_reader_open(path, &f->r);
 	if (rc == -ENODATA || rc == -ENOENT) {
 		rc = 0; /* a header still being written, or gone again */
 		goto fail;

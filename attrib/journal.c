@@ -795,12 +795,11 @@ int attrib_journal_reader_open(const char *path, struct attrib_journal_reader **
 	r->buf = malloc(WINDOW);
 	if (!r->buf)
 		goto fail;
-	/* Only a regular file is a journal: a FIFO or device put in the
-	 * journal directory must not block the reader, nor a symlink lead it
-	 * to a file outside it. */
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	/* Only a regular file is a journal: a FIFO or a device put in the
+	 * journal directory must not block the reader. */
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0) {
-		rc = errno == ELOOP ? -EINVAL : -errno;
+		rc = -errno;
 		goto fail;
 	}
 	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {

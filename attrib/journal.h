@@ -278,7 +278,7 @@ struct attrib_journal_reader;
 
 /** Open a journal file and check its header.
  * @return 0 and the reader in @p out, positioned at the first record; -errno
- * from open/read; -EINVAL when @p path is a symlink or not a regular file;
+ * from open/read; -EINVAL when @p path is not a regular file (a FIFO);
  * -ENODATA when the file is shorter than its header (what a crash can
  * leave); -EBADMSG or -EPROTONOSUPPORT as for attrib_journal_header_decode();
  * -ENOMEM. */
