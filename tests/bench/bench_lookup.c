@@ -410,16 +410,16 @@ static void build_store_bulk(const struct layout *l, const char *path)
 	bulk_sql(db, "INSERT OR IGNORE INTO prefix_len (family, plen) VALUES (4, 32)");
 	ins_b = bulk_prepare(db, "INSERT INTO binding (family, plen, net, start, until, end_time, "
 				 "end_reason, expected_end, last_seen, source, server, session_id, "
-				 "hwaddr, username, acct_session_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-				 "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+				 "hwaddr, username, acct_session_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+				 "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
 	ins_s = bulk_prepare(db, "INSERT INTO session (key, nas, start, end_time, end_reason, "
 				 "last_seen) VALUES (?1, ?2, ?3, ?4, 'stop', ?4)");
 	stream_init(&s, l, false);
 	while ((item = stream_next(&s, &b)) != ITEM_END) {
 		bulk_binding(l, &b, db, ins_b, ins_s);
 		if (++n % (ROUNDS * (int64_t)(l->nd + l->nr) / 10) == 0)
-			bench_progress("bench_lookup: %lld bindings written, %.0f s\n", (long long)n,
-				       bench_now() - t0);
+			bench_progress("bench_lookup: %lld bindings written, %.0f s\n",
+				       (long long)n, bench_now() - t0);
 	}
 	sqlite3_finalize(ins_b);
 	sqlite3_finalize(ins_s);
@@ -441,6 +441,21 @@ static const char *const compare_sql[] = {
 	"SELECT kind, value, account, valid_from, valid_to FROM subscriber ORDER BY 1, 2, 4",
 };
 
+/* The first column in which the current rows of @p a and @p b differ, or
+ * -1 when they are the same. */
+static int row_differs(sqlite3_stmt *a, sqlite3_stmt *b)
+{
+	for (int c = 0; c < sqlite3_column_count(a); c++) {
+		int na = sqlite3_column_bytes(a, c), nb = sqlite3_column_bytes(b, c);
+		const void *va = sqlite3_column_blob(a, c), *vb = sqlite3_column_blob(b, c);
+
+		if (sqlite3_column_type(a, c) != sqlite3_column_type(b, c) || na != nb ||
+		    (na && memcmp(va, vb, (size_t)na) != 0))
+			return c;
+	}
+	return -1;
+}
+
 static int64_t compare_stores(const char *a, const char *b)
 {
 	sqlite3 *da = NULL, *db = NULL;
@@ -450,29 +465,26 @@ static int64_t compare_stores(const char *a, const char *b)
 	    sqlite3_open_v2(b, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		bench_die("cannot open %s and %s\n", a, b);
 	for (size_t q = 0; q < sizeof(compare_sql) / sizeof(*compare_sql); q++) {
+		const char *what = compare_sql[q] + 7;
 		sqlite3_stmt *sa = bulk_prepare(da, compare_sql[q]);
 		sqlite3_stmt *sb = bulk_prepare(db, compare_sql[q]);
-		int ra, rb;
+		int ra, rb, c;
 
-		do {
+		for (;;) {
 			ra = sqlite3_step(sa);
 			rb = sqlite3_step(sb);
 			if (ra != rb)
 				bench_die("bulk store: %s has %s rows than the rules' store\n",
-					  compare_sql[q] + 7, ra == SQLITE_ROW ? "more" : "fewer");
-			for (int c = 0; ra == SQLITE_ROW && c < sqlite3_column_count(sa); c++) {
-				int na = sqlite3_column_bytes(sa, c), nb = sqlite3_column_bytes(sb, c);
-				const void *va = sqlite3_column_blob(sa, c);
-				const void *vb = sqlite3_column_blob(sb, c);
-
-				if (sqlite3_column_type(sa, c) != sqlite3_column_type(sb, c) ||
-				    na != nb || (na && memcmp(va, vb, (size_t)na) != 0))
-					bench_die("bulk store differs from the rules' in %s, row %lld, "
-						  "column %s\n", compare_sql[q] + 7, (long long)rows,
-						  sqlite3_column_name(sa, c));
-			}
-			rows += ra == SQLITE_ROW;
-		} while (ra == SQLITE_ROW);
+					  what, ra == SQLITE_ROW ? "more" : "fewer");
+			if (ra != SQLITE_ROW)
+				break;
+			c = row_differs(sa, sb);
+			if (c >= 0)
+				bench_die("bulk store differs from the rules' in %s, row %lld, "
+					  "column %s\n", what, (long long)rows,
+					  sqlite3_column_name(sa, c));
+			rows++;
+		}
 		sqlite3_finalize(sa);
 		sqlite3_finalize(sb);
 	}
@@ -775,9 +787,10 @@ int main(int argc, char **argv)
 	       (long long)bindings);
 	printf("# scale %g (--scale or ATTRIB_BENCH_SCALE), seed %#llx; target %.0f lookups/s\n",
 	       scale, (unsigned long long)BENCH_SEED, TARGET_RATE);
-	printf("# store built %s\n", o.via_rules ? "through the rules (--via-rules)"
-					       : "by writing the rows the rules would leave "
-						 "(no event or evidence rows; --via-rules for those)");
+	printf("# store built %s\n",
+	       o.via_rules ? "through the rules (--via-rules)"
+			   : "by writing the rows the rules would leave (no event or evidence "
+			     "rows; --via-rules for those)");
 	printf("# %u DHCPv4 and %u PPPoE addresses, %d bindings each over %d days; radacct times"
 	       " are epoch integers, as FreeRADIUS 3.2's sqlite queries write them\n",
 	       l.nd, l.nr, ROUNDS, ROUNDS * ROUND / 86400);
