@@ -216,7 +216,7 @@ static int get_time(const json_t *v, const char *field, int64_t *out, char *err,
 	if (json_is_integer(v)) {
 		json_int_t s = json_integer_value(v);
 
-		if (s < -1000000000000LL || s > 1000000000000LL)
+		if (s < -ATTRIB_TIME_LIMIT_SEC || s > ATTRIB_TIME_LIMIT_SEC)
 			return bad(err, errlen, field, "epoch seconds out of range");
 		*out = (int64_t)s * ATTRIB_USEC;
 		return 0;
@@ -224,7 +224,7 @@ static int get_time(const json_t *v, const char *field, int64_t *out, char *err,
 	if (json_is_real(v)) {
 		double s = json_real_value(v);
 
-		if (!(s > -1e12 && s < 1e12))
+		if (!(s > (double)-ATTRIB_TIME_LIMIT_SEC && s < (double)ATTRIB_TIME_LIMIT_SEC))
 			return bad(err, errlen, field, "epoch seconds out of range");
 		*out = (int64_t)llround(s * 1e6);
 		return 0;

@@ -20,7 +20,7 @@
 static const uint8_t magic[8] = { 0x89, 'A', 'T', 'R', 'J', 'N', 'L', '\n' };
 
 #define BODY_VERSION 1
-#define TIME_LIMIT   (1000000000000LL * ATTRIB_USEC) /* what event.c accepts from JSON */
+#define TIME_LIMIT   (ATTRIB_TIME_LIMIT_SEC * ATTRIB_USEC)
 #define TAG_REQUIRED 0x80 /* an unknown tag from here up makes the record unreadable */
 
 static void put16(uint8_t *p, uint16_t v)

@@ -70,10 +70,10 @@ static int parse_epoch(const char *s, int64_t *out, char *err, size_t errlen)
 	if (!isdigit((unsigned char)*p))
 		return fail(err, errlen, "bad epoch time, expected @SECONDS", s);
 	/* Checked after each digit, so that sec * ATTRIB_USEC below cannot
-	 * overflow: 9e12 seconds (some 285,000 years) is far enough. */
+	 * overflow. */
 	for (; isdigit((unsigned char)*p); p++) {
 		sec = sec * 10 + (*p - '0');
-		if (sec > 9000000000000LL)
+		if (sec > ATTRIB_TIME_LIMIT_SEC)
 			return fail(err, errlen, "epoch time out of range", s);
 	}
 	if (*p == '.') {
@@ -85,6 +85,8 @@ static int parse_epoch(const char *s, int64_t *out, char *err, size_t errlen)
 	}
 	if (*p)
 		return fail(err, errlen, "bad epoch time, expected @SECONDS", s);
+	if (sec == ATTRIB_TIME_LIMIT_SEC && frac)
+		return fail(err, errlen, "epoch time out of range", s);
 	*out = (neg ? -1 : 1) * (sec * ATTRIB_USEC + frac);
 	return 0;
 }

@@ -8,6 +8,9 @@
 
 #define ATTRIB_TIME_STRLEN 40
 #define ATTRIB_USEC 1000000LL
+/* The furthest a time may be from the epoch, in seconds either way (some
+ * 31,700 years): what every reader of a time accepts and the journal holds. */
+#define ATTRIB_TIME_LIMIT_SEC 1000000000000LL
 
 /** Parse @p s into microseconds since the epoch.
  * Accepted: "2026-11-30T14:02:11Z", "...T14:02:11.25+01:00" (T or one

@@ -21,7 +21,6 @@
 #include "attrib/event.h"
 #include "attrib/times.h"
 
-#define EPOCH_MAX 1000000000000LL /* what event.c accepts */
 
 /* One record being read: where it is, and what the NAS fields said. */
 struct detail {
@@ -245,7 +244,7 @@ static int attribute(struct detail *d, const char *name, const char *v, struct a
 		return status_type(d, v, ev);
 	}
 	if (strcmp(name, "Timestamp") == 0) {
-		if (parse_uint(d, v, EPOCH_MAX, &n) < 0)
+		if (parse_uint(d, v, ATTRIB_TIME_LIMIT_SEC, &n) < 0)
 			return -EINVAL;
 		d->timestamp = (int64_t)n * ATTRIB_USEC;
 		d->has_timestamp = true;
@@ -260,7 +259,7 @@ static int attribute(struct detail *d, const char *name, const char *v, struct a
 	if (strcmp(name, "Event-Timestamp") == 0) {
 		if (*v == '"' || (ev->has & ATTRIB_HAS_EVENT_TS))
 			return 0;
-		if (parse_uint(d, v, EPOCH_MAX, &n) < 0)
+		if (parse_uint(d, v, ATTRIB_TIME_LIMIT_SEC, &n) < 0)
 			return -EINVAL;
 		ev->event_ts = (int64_t)n * ATTRIB_USEC;
 		ev->has |= ATTRIB_HAS_EVENT_TS;

@@ -80,6 +80,21 @@ static void test_at_epoch_seconds(void **state)
 	assert_int_equal(parsed("@0", NULL), 0);
 }
 
+/* Every reader of a time (this, an event's JSON number, the journal) stops
+ * at the same distance from the epoch: a time one parses, all keep. */
+static void test_epoch_past_the_limit_is_refused(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parsed("@1000000000000", NULL), ATTRIB_TIME_LIMIT_SEC * ATTRIB_USEC);
+	assert_int_equal(parsed("@-1000000000000", NULL), -ATTRIB_TIME_LIMIT_SEC * ATTRIB_USEC);
+	refused("@1000000000000.5", NULL, err, sizeof(err));
+	assert_non_null(strstr(err, "out of range"));
+	refused("@1000000000001", NULL, err, sizeof(err));
+	refused("@1796079047331", NULL, err, sizeof(err));
+}
+
 static void test_time_without_zone_is_refused_naming_tz(void **state)
 {
 	char err[256];
@@ -221,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_zone_is_refused),
 		cmocka_unit_test(test_local_time_the_clocks_passed_twice_or_skipped_is_refused),
 		cmocka_unit_test(test_malformed_times_are_refused),
+		cmocka_unit_test(test_epoch_past_the_limit_is_refused),
 		cmocka_unit_test(test_format_is_utc_without_fraction_when_whole),
 		cmocka_unit_test(test_format_writes_six_fraction_digits),
 		cmocka_unit_test(test_format_and_parse_round_trip),
