@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attrib/store_int.h"
+#include "attrib/text.h"
 #include "attrib/times.h"
 
 #define OPEN INT64_MAX
@@ -182,8 +183,8 @@ static void client_identity(const struct brow *b, struct attrib_candidate *c)
 		kind = "hwaddr";
 		val = id->hwaddr;
 	}
-	snprintf(c->identity_kind, sizeof(c->identity_kind), "%s", kind);
-	snprintf(c->identity, sizeof(c->identity), "%s", val);
+	attrib_text_copy(c->identity_kind, sizeof(c->identity_kind), kind);
+	attrib_text_copy(c->identity, sizeof(c->identity), val);
 }
 
 /* The accounts the binding's identities map to at any time in [lo, hi]:
@@ -225,7 +226,7 @@ static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t l
 			for (int j = 0; j < n; j++)
 				seen |= strcmp(acc[j], a) == 0;
 			if (!seen && n < max)
-				snprintf(acc[n++], ATTRIB_ACCOUNT_MAX, "%s", a);
+				attrib_text_copy(acc[n++], ATTRIB_ACCOUNT_MAX, a);
 		}
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
@@ -254,7 +255,7 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 	if (b->until != OPEN && hi >= b->until)
 		hi = b->until - 1;
 	if (b->source == ATTRIB_SRC_STATIC) {
-		snprintf(acc[0], sizeof(acc[0]), "%s", b->account);
+		attrib_text_copy(acc[0], sizeof(acc[0]), b->account);
 		n = 1;
 	} else {
 		n = map_accounts(st, b, lo, hi, acc, 4);
@@ -283,14 +284,14 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 					? ATTRIB_UNCONFIRMED
 					: ATTRIB_CONFIRMED;
 		if (b->end_time != OPEN)
-			snprintf(c->end_reason, sizeof(c->end_reason), "%s", b->end_reason);
+			attrib_text_copy(c->end_reason, sizeof(c->end_reason), b->end_reason);
 		else if (b->until != OPEN)
 			snprintf(c->end_reason, sizeof(c->end_reason), "expected-end");
 		if (n)
-			snprintf(c->account, sizeof(c->account), "%s", acc[i]);
+			attrib_text_copy(c->account, sizeof(c->account), acc[i]);
 		client_identity(b, c);
-		snprintf(c->server, sizeof(c->server), "%s", b->server);
-		snprintf(c->session_id, sizeof(c->session_id), "%s", b->acct_session_id);
+		attrib_text_copy(c->server, sizeof(c->server), b->server);
+		attrib_text_copy(c->session_id, sizeof(c->session_id), b->acct_session_id);
 		c->id = b->ident;
 	}
 	return 0;
@@ -331,7 +332,7 @@ static void decide(struct attrib_answer *a)
 	else
 		a->status = ATTRIB_STATUS_UNMAPPED;
 	if (a->status == ATTRIB_STATUS_MATCH)
-		snprintf(a->account, sizeof(a->account), "%s", account);
+		attrib_text_copy(a->account, sizeof(a->account), account);
 }
 
 /* Every binding of a prefix containing @p addr overlapping [from, to],

@@ -17,6 +17,7 @@
 #include "attrib/lookup.h"
 #include "attrib/schema.h"
 #include "attrib/store_int.h"
+#include "attrib/text.h"
 #include "attrib/times.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -247,7 +248,7 @@ static void col_text(sqlite3_stmt *s, int i, char *dst, size_t n)
 {
 	const unsigned char *v = sqlite3_column_text(s, i);
 
-	snprintf(dst, n, "%s", v ? (const char *)v : "");
+	attrib_text_copy(dst, n, v ? (const char *)v : "");
 }
 
 void brow_read(sqlite3_stmt *s, struct brow *b)

@@ -13,7 +13,8 @@
  * the bulk store leaves empty).  --make-store DIR only writes DIR/store.db
  * and DIR/queries.tsv (address, time, account the answer must name), for
  * the benchmarks of attribd's socket and of attrib report (--queries N
- * sets how many). */
+ * sets how many).  --on-store DIR times only attrib's lookups, on a DIR/store.db
+ * that --make-store wrote at the same scale: for profiling. */
 #include "bench_common.h"
 #include "bench_radacct.h"
 
@@ -658,13 +659,17 @@ static void lookup_radacct(const char *path, struct pass *p, size_t np, int64_t 
 		double t0 = bench_now();
 		size_t k;
 
+		bool open = false;
+
 		for (k = 0; k < p[i].n; k++) {
 			if (k % READ_BATCH == 0) {
-				if (k)
+				if (open)
 					radacct_commit(ra);
+				open = false;
 				if (bench_now() - t0 > MAX_SECONDS)
 					break;
 				radacct_begin(ra);
+				open = true;
 			}
 			user[0] = '\0';
 			rows = radacct_lookup(ra, q[k].ip, q[k].t / USEC, user, sizeof(user));
@@ -675,7 +680,7 @@ static void lookup_radacct(const char *path, struct pass *p, size_t np, int64_t 
 				}
 			}
 		}
-		if (k % READ_BATCH)
+		if (open)
 			radacct_commit(ra);
 		p[i].done = k;
 		p[i].rate = (double)k / (bench_now() - t0);
@@ -715,7 +720,7 @@ static void write_queries(const struct query *q, size_t n, const char *path)
 /* This benchmark's own options, taken out of @p argv (the rest is the
  * scale, for bench_scale()). */
 struct opts {
-	const char *make;
+	const char *make, *on_store;
 	long queries; /* --queries N, with --make-store; 0: as many as the run makes */
 	bool via_rules, check;
 };
@@ -727,6 +732,8 @@ static int take_opts(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--make-store") == 0 && i + 1 < argc)
 			o->make = argv[++i];
+		else if (strcmp(argv[i], "--on-store") == 0 && i + 1 < argc)
+			o->on_store = argv[++i];
 		else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
 			o->queries = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--via-rules") == 0)
@@ -767,6 +774,20 @@ int main(int argc, char **argv)
 		free(q);
 		return 0;
 	}
+	q = make_queries(&l, nq, BENCH_SEED ^ 0x100c);
+	q2 = make_queries(&l, nq, BENCH_SEED ^ 0x200c);
+	struct pass pa[2] = { { .q = q2, .n = nq }, { .q = q, .n = nq } };
+	struct pass pr[2] = { { .q = q2, .n = nq }, { .q = q, .n = nq } };
+
+	if (o.on_store) {
+		snprintf(store, sizeof(store), "%s/store.db", o.on_store);
+		lookup_attrib(store, pa, 2, &wrong_a);
+		print_passes("attrib", pa);
+		bench_count("lookup.attrib.wrong", wrong_a, "answers");
+		free(q2);
+		free(q);
+		return wrong_a == 0 ? 0 : 1;
+	}
 	rc = bench_tmpdir(dir, sizeof(dir));
 	if (rc < 0)
 		bench_die("cannot make a scratch directory: %s\n", strerror(-rc));
@@ -778,6 +799,8 @@ int main(int argc, char **argv)
 		build_store_bulk(&l, radacct);
 		bench_count("check.rows_equal", compare_stores(store, radacct), "rows");
 		bench_tmpdir_remove(dir);
+		free(q2);
+		free(q);
 		return 0;
 	}
 
@@ -814,11 +837,6 @@ int main(int argc, char **argv)
 	 * into the timed lookups. */
 	bench_fsync(store);
 	bench_fsync(radacct);
-	q = make_queries(&l, nq, BENCH_SEED ^ 0x100c);
-	q2 = make_queries(&l, nq, BENCH_SEED ^ 0x200c);
-	struct pass pa[2] = { { .q = q2, .n = nq }, { .q = q, .n = nq } };
-	struct pass pr[2] = { { .q = q2, .n = nq }, { .q = q, .n = nq } };
-
 	printf("# each side answers %zu questions on a cold cache, then %zu others: the rate\n"
 	       "# is the second pass's, as a running daemon sees it; %d lookups a read\n"
 	       "# transaction on both sides, as attribd answers a batch\n", nq, nq, READ_BATCH);
