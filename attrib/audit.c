@@ -8,6 +8,7 @@
 #include "attrib/audit.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -83,11 +84,25 @@ static size_t len_of(const char *s)
 	return s ? strlen(s) : 0;
 }
 
+/* SHA-256 fetched from its provider once, not for each row: the fetch
+ * cost more than the digest of a lookup's row. */
+static EVP_MD *sha256;
+
+static void fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static void chain_of(const uint8_t prev[ATTRIB_SHA256_LEN], int64_t id,
 		     const struct attrib_audit_entry *e, uint8_t out[ATTRIB_SHA256_LEN])
 {
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	int ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	EVP_MD_CTX *h;
+	int ok;
+
+	pthread_once(&once, fetch_sha256);
+	h = EVP_MD_CTX_new();
+	ok = sha256 && h && EVP_DigestInit_ex(h, sha256, NULL);
 
 	/* Only allocation can fail here; a chain that cannot be computed must
 	 * never look valid, so a failure stops the process. */

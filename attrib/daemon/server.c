@@ -256,22 +256,23 @@ int server_send(struct server_conn *c, const char *text, size_t len)
 	return 0;
 }
 
-static int dump_cb(const char *text, size_t len, void *data)
-{
-	return buf_add(data, text, len) < 0 ? -1 : 0;
-}
-
 int server_send_json(struct server_conn *c, const json_t *answer)
 {
-	struct buf b = { 0 };
+	char small[8192], *big;
+	size_t n = json_dumpb(answer, small, sizeof(small), JSON_COMPACT);
 	int rc;
 
-	if (json_dump_callback(answer, dump_cb, &b, JSON_COMPACT) < 0) {
-		free(b.p);
+	/* Most answers fit on the stack; json_dumpb says how much a longer
+	 * one needs, and writes it in a second pass. */
+	if (n == 0)
 		return -ENOMEM;
-	}
-	rc = server_send(c, b.p, b.len);
-	free(b.p);
+	if (n <= sizeof(small))
+		return server_send(c, small, n);
+	big = malloc(n);
+	if (!big)
+		return -ENOMEM;
+	rc = json_dumpb(answer, big, n, JSON_COMPACT) == n ? server_send(c, big, n) : -ENOMEM;
+	free(big);
 	return rc;
 }
 
