@@ -227,12 +227,21 @@ static char *format_epoch(int64_t usec, char *buf)
 	return buf;
 }
 
+/* @p v (0 <= v < 10^n) as exactly @p n decimal digits at @p p; @return
+ * the end. */
+static char *put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 char *attrib_time_format(int64_t usec, char *buf)
 {
 	int64_t secs = usec / ATTRIB_USEC, frac = usec % ATTRIB_USEC;
 	time_t t;
 	struct tm tm;
-	int n;
+	char *p;
 
 	if (frac < 0) {
 		frac += ATTRIB_USEC;
@@ -241,13 +250,25 @@ char *attrib_time_format(int64_t usec, char *buf)
 	t = (time_t)secs;
 	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
 		return format_epoch(usec, buf);
-	/* Not strftime's %Y, which writes year 999 as "999". */
-	n = snprintf(buf, ATTRIB_TIME_STRLEN, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (frac)
-		snprintf(buf + n, ATTRIB_TIME_STRLEN - (size_t)n, ".%06lldZ", (long long)frac);
-	else
-		snprintf(buf + n, ATTRIB_TIME_STRLEN - (size_t)n, "Z");
+	/* Digit by digit, not snprintf: every answer formats four times, and
+	 * not strftime's %Y, which writes year 999 as "999". */
+	p = put_digits(buf, tm.tm_year + 1900, 4);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mday, 2);
+	*p++ = 'T';
+	p = put_digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = put_digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = put_digits(p, tm.tm_sec, 2);
+	if (frac) {
+		*p++ = '.';
+		p = put_digits(p, (int)frac, 6);
+	}
+	*p++ = 'Z';
+	*p = '\0';
 	return buf;
 }
 
