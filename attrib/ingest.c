@@ -11,7 +11,13 @@
  * its last record, and only once no writer holds it.  A writer's heartbeat
  * carries how many events it has written in all; when that is more than
  * reached us (a file deleted or cut short behind our back), the difference
- * is recorded as a loss, so coverage says so. */
+ * is recorded as a loss, so coverage says so.
+ *
+ * Only a journal that may still be read holds a descriptor: one set aside
+ * or done gives its back once the step that decided so is committed.  A
+ * journal that finds no descriptor free waits, with those named after it,
+ * for a later scan; it has no row yet, so nothing of it is lost or read
+ * twice by waiting. */
 #include "attrib/ingest.h"
 
 #include <dirent.h>
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -32,6 +39,7 @@
 #define BATCH_DEFAULT       5000
 #define INTERVAL_DEFAULT_US (30 * ATTRIB_USEC) /* until a file's first heartbeat */
 #define SPANS_MAX           256                /* servers heard from, kept in memory */
+#define FDS_KEPT            64                 /* descriptors journals leave to the rest */
 
 enum {
 	J_FIND,
@@ -103,6 +111,9 @@ struct attrib_ingest {
 	size_t n_spans;
 	struct attrib_journal_record rec; /* large: kept here, not on the stack */
 	struct attrib_ingest_stats stats;
+	size_t n_open;     /* journal readers open: a descriptor each */
+	unsigned fd_fails; /* EMFILE and ENFILE met since the last scan ended */
+	bool fd_short;     /* journals wait for descriptors, and the log has said so */
 	attrib_ingest_log_cb log;
 	void *log_arg;
 	char err[512];
@@ -275,11 +286,72 @@ static int loss_add(struct attrib_ingest *in, const char *server, int64_t first,
 
 /* Files. */
 
-static void jfile_free(struct jfile *f)
+/* How many journals may be open at once: the limit on open files, less
+ * what the store, the socket's clients and the scans need (a quarter of the
+ * limit, at most FDS_KEPT).  Asked each time: prlimit(1) can change the
+ * limit of a running attribd. */
+static size_t open_max(rlim_t *limit, rlim_t *kept)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	*limit = rl.rlim_cur;
+	*kept = rl.rlim_cur / 4 < FDS_KEPT ? rl.rlim_cur / 4 : FDS_KEPT;
+	return (size_t)(rl.rlim_cur - *kept);
+}
+
+/* @p what could not have a descriptor (@p err: -EMFILE or -ENFILE).  Said
+ * once, with the remedy, until a scan and the steps before it meet no such
+ * error again. */
+static void fds_short(struct attrib_ingest *in, const char *what, const char *name, int err)
+{
+	rlim_t limit = 0, kept = 0;
+
+	in->fd_fails++;
+	if (in->fd_short)
+		return;
+	in->fd_short = true;
+	if (err == -ENFILE) {
+		say(in, LOG_ERR, "%s %s: %s; journals wait and each scan tries them again; raise "
+				 "the system's fs.file-max", what, name, strerror(-err));
+		return;
+	}
+	open_max(&limit, &kept);
+	say(in, LOG_ERR, "%s %s: %s (%zu journals open; open files limited to %llu, %llu of "
+			 "them kept for the store and clients); journals wait and each scan tries "
+			 "them again; raise LimitNOFILE (attribd(8))", what, name, strerror(-err),
+	    in->n_open, (unsigned long long)limit, (unsigned long long)kept);
+}
+
+static int reader_open(struct attrib_ingest *in, struct jfile *f, const char *path)
+{
+	rlim_t limit, kept;
+	int rc;
+
+	if (in->n_open >= open_max(&limit, &kept))
+		return -EMFILE;
+	rc = attrib_journal_reader_open(path, &f->r);
+	if (rc == 0)
+		in->n_open++;
+	return rc;
+}
+
+/* For a journal no step will read again: set aside or done. */
+static void reader_close(struct attrib_ingest *in, struct jfile *f)
+{
+	if (!f->r)
+		return;
+	attrib_journal_reader_close(f->r);
+	f->r = NULL;
+	in->n_open--;
+}
+
+static void jfile_free(struct attrib_ingest *in, struct jfile *f)
 {
 	if (!f)
 		return;
-	attrib_journal_reader_close(f->r);
+	reader_close(in, f);
 	free(f->name);
 	free(f->set_aside);
 	free(f);
@@ -434,8 +506,7 @@ static int file_add(struct attrib_ingest *in, const char *name)
 	f->interval = INTERVAL_DEFAULT_US;
 	f->seen = true;
 	/* A symlink would lead out of the journal directory: not a journal. */
-	rc = lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) ? -EINVAL
-		: attrib_journal_reader_open(path, &f->r);
+	rc = lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) ? -EINVAL : reader_open(in, f, path);
 	if (rc == -ENODATA || rc == -ENOENT) {
 		rc = 0; /* a header still being written, or gone again */
 		goto fail;
@@ -464,6 +535,8 @@ static int file_add(struct attrib_ingest *in, const char *name)
 		rc = 0;
 		goto fail;
 	}
+	if (f->set_aside)
+		reader_close(in, f); /* by an earlier run, or found short just now */
 add:
 	files = realloc(in->files, (in->n_files + 1) * sizeof(*files));
 	if (!files) {
@@ -475,18 +548,34 @@ add:
 	free(path);
 	return 1;
 fail:
-	jfile_free(f);
+	jfile_free(in, f);
 	free(path);
 	return rc;
 }
 
-int attrib_ingest_scan(struct attrib_ingest *in)
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the journals in the directory not known yet, in name order,
+ * in @p out (to be freed, and each name); the known ones are marked seen,
+ * the others not.  A directory that cannot be opened for want of a
+ * descriptor reads as holding the known journals and nothing new.
+ * @return how many names, or a negative errno. */
+static ssize_t list_new(struct attrib_ingest *in, char ***out)
 {
 	DIR *d = opendir(in->dir);
 	struct dirent *de;
-	size_t keep = 0;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
 	int rc = 0;
 
+	*out = NULL;
+	if (!d && (errno == EMFILE || errno == ENFILE)) {
+		fds_short(in, "journal directory", in->dir, -errno);
+		return 0;
+	}
 	if (!d) {
 		rc = -errno;
 		say(in, LOG_ERR, "journal directory %s: %s", in->dir, strerror(errno));
@@ -494,18 +583,73 @@ int attrib_ingest_scan(struct attrib_ingest *in)
 	}
 	for (size_t i = 0; i < in->n_files; i++)
 		in->files[i]->seen = false;
-	while ((de = readdir(d)) != NULL && rc >= 0) {
+	/* Every entry is looked at even after a failure: a known journal
+	 * not marked seen would be forgotten as gone. */
+	while ((de = readdir(d)) != NULL) {
 		struct jfile *f;
 
 		if (!is_journal_name(de->d_name))
 			continue;
 		f = file_find(in, de->d_name);
-		if (f)
+		if (f) {
 			f->seen = true;
+			continue;
+		}
+		if (rc < 0)
+			continue;
+		if (n == cap) {
+			char **more = realloc(names, (cap ? 2 * cap : 16) * sizeof(*names));
+
+			if (!more) {
+				rc = -ENOMEM;
+				continue;
+			}
+			names = more;
+			cap = cap ? 2 * cap : 16;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			rc = -ENOMEM;
 		else
-			rc = file_add(in, de->d_name);
+			n++;
 	}
 	closedir(d);
+	if (rc < 0) {
+		while (n)
+			free(names[--n]);
+		free(names);
+		return rc;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_string);
+	*out = names;
+	return (ssize_t)n;
+}
+
+int attrib_ingest_scan(struct attrib_ingest *in)
+{
+	char **names;
+	size_t keep = 0;
+	ssize_t n;
+	int rc = 0;
+
+	n = list_new(in, &names);
+	if (n < 0)
+		rc = (int)n;
+	/* In name order, which for one writer is the order it wrote them in:
+	 * when one must wait for a descriptor, those after it wait too, so no
+	 * writer's later file is read before its earlier one. */
+	for (ssize_t i = 0; i < n && rc >= 0; i++) {
+		rc = file_add(in, names[i]);
+		if (rc == -EMFILE || rc == -ENFILE) {
+			fds_short(in, "journal", names[i], rc);
+			rc = 0;
+			break;
+		}
+	}
+	for (ssize_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	/* Forget files that went away; only an unfinished one is news. */
 	for (size_t i = 0; i < in->n_files; i++) {
 		struct jfile *f = in->files[i];
@@ -518,12 +662,17 @@ int attrib_ingest_scan(struct attrib_ingest *in)
 			say(in, LOG_WARNING, "journal %s vanished after %llu bytes were applied; "
 					     "the events after them are lost", f->name,
 			    (unsigned long long)f->pos);
-		jfile_free(f);
+		jfile_free(in, f);
 	}
 	in->n_files = keep;
 	/* Not with no files: in->files is then NULL, which qsort may not get. */
 	if (in->n_files > 1)
 		qsort(in->files, in->n_files, sizeof(*in->files), by_name);
+	if (rc >= 0 && in->fd_short && !in->fd_fails) {
+		in->fd_short = false;
+		say(in, LOG_NOTICE, "journals open again: none waits for a descriptor");
+	}
+	in->fd_fails = 0;
 	return rc < 0 ? rc : 0;
 }
 
@@ -620,7 +769,9 @@ static int apply_record(struct attrib_ingest *in, struct jfile *f)
 	return 0;
 }
 
-/* The writer is gone: what the file holds now is all it will hold. */
+/* The writer is gone: what the file holds now is all it will hold.  When
+ * that cannot be asked for want of a descriptor, the writer is taken to be
+ * there still, and asked again at the next step. */
 static int writer_gone(struct attrib_ingest *in, struct jfile *f)
 {
 	char *path = path_of(in, f->name);
@@ -630,6 +781,10 @@ static int writer_gone(struct attrib_ingest *in, struct jfile *f)
 		return -ENOMEM;
 	rc = attrib_journal_in_use(path);
 	free(path);
+	if (rc == -EMFILE || rc == -ENFILE) {
+		fds_short(in, "journal", f->name, rc);
+		return 0;
+	}
 	return rc == 0 || rc == -ENOENT;
 }
 
@@ -760,6 +915,8 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 			f->aside_committed = f->set_aside != NULL;
 			f->touched = false;
 		}
+		if (f->done || f->set_aside)
+			reader_close(in, f);
 		if (f->done)
 			finish_file(in, f);
 		else if (!f->set_aside && total >= in->batch)
@@ -831,7 +988,7 @@ json_t *attrib_ingest_status(struct attrib_ingest *in)
 			      f->hdr.server_id, "position", (json_int_t)f->pos, "size", size, "lag",
 			      size >= 0 && (uint64_t)size > f->pos ? size - (json_int_t)f->pos : 0,
 			      "records", (json_int_t)f->records, "done", f->done);
-		if (o && f->r)
+		if (o && f->id)
 			json_object_set_new(o, "writer-started",
 					    json_string(attrib_time_format(f->hdr.started, started)));
 		if (o && f->set_aside)
@@ -934,7 +1091,7 @@ void attrib_ingest_close(struct attrib_ingest *in)
 	if (!in)
 		return;
 	for (size_t i = 0; i < in->n_files; i++)
-		jfile_free(in->files[i]);
+		jfile_free(in, in->files[i]);
 	free(in->files);
 	for (int i = 0; i < I__COUNT; i++)
 		sqlite3_finalize(in->stmt[i]);

@@ -29,7 +29,11 @@ int attrib_ingest_open(struct attrib_store *st, const struct attrib_policy *pol,
 		       const struct attrib_ingest_config *cfg, struct attrib_ingest **out);
 
 /** Look for new, grown or rotated journal files.  Cheap enough to call from
- * a timer and from a directory watch.  @return 0 or a negative errno. */
+ * a timer and from a directory watch.  Each journal that may still be read
+ * holds a descriptor; a journal that cannot have one (EMFILE, ENFILE, or
+ * too few left to the rest of the process) waits, with those named after
+ * it, for a later call, and the log hears of it once.
+ * @return 0 or a negative errno. */
 int attrib_ingest_scan(struct attrib_ingest *in);
 
 /** Apply at most one batch (cfg->batch_events) of journaled records, with
@@ -38,6 +42,7 @@ int attrib_ingest_scan(struct attrib_ingest *in);
  * Fully applied journals that no writer holds any more are then archived or
  * removed.  A torn tail is left for later; a corrupt journal is set aside
  * (reported by status, logged once through @p log) and the others go on.
+ * Journals set aside or done give their descriptors back at the commit.
  * @p applied: records taken in this call.  @return 1 when more is waiting,
  * 0 when all caught up, or a negative errno (the transaction rolled back). */
 int attrib_ingest_step(struct attrib_ingest *in, size_t *applied);

@@ -7,7 +7,8 @@
 #
 # usage: test_attribd.py ATTRIBD ATTRIB JOURNAL_WRITE PART [COUNT]
 #   PART: config, ingest, commands, roles, coverage, damage, hostile,
-#         exactly-once (COUNT events, 1,000,000 by default)
+#         descriptors, exactly-once (COUNT events, 1,000,000 by default)
+import fcntl
 import itertools
 import json
 import os
@@ -18,6 +19,7 @@ import signal
 import socket
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -93,10 +95,15 @@ class Env:
         with open(self.conf, 'w') as f:
             json.dump({'attribd': cfg}, f, indent=1)
 
-    def start(self, wait=True):
+    def start(self, wait=True, nofile=None):
+        """With nofile, attribd may open that many files (ulimit -n)."""
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
         logf = open(self.log, 'a')
         self.proc = subprocess.Popen([ATTRIBD, '-c', self.conf], stderr=logf,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL,
+                                     preexec_fn=limit if nofile else None)
         logf.close()
         if not wait:
             return
@@ -928,6 +935,149 @@ def part_hostile(e):
     check(e.stop() == 0, 'attribd exit status after the hostile clients')
 
 
+def crc32c(data):
+    """CRC-32C (Castagnoli), bit by bit, as a journal header ends in."""
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = crc >> 1 ^ (0x82f63b78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+
+
+JAN1_US = 1767225600 * 1000000  # 2026-01-01T00:00:00Z
+
+
+def journal_header(server, pid, seq=1, started=JAN1_US):
+    """A version 1 journal header laid out as attrib/journal.h describes it."""
+    sid = server.encode()
+    h = b'\x89ATRJNL\n' + struct.pack('<HHIIqqB', 1, 41 + len(sid), pid, seq, started,
+                                      started, len(sid)) + sid
+    return h + struct.pack('<I', crc32c(h))
+
+
+def journal_name(server, pid, seq=1):
+    return '%s.20260101T000000Z.%d.%06d.journal' % (server, pid, seq)
+
+
+def part_descriptors(e):
+    """attribd allowed 256 open files: 1,200 journals it sets aside hold
+    none of them, and journals beyond what the limit allows wait for a
+    later scan, neither lost nor applied twice, while the socket serves."""
+    check(crc32c(b'123456789') == 0xe3069283, 'crc32c check value')
+    setup_data(e)
+    # 1,000 writers' journals, set aside for a record of an unknown kind
+    # (0xff) with more bytes behind it: 600 have it first, where attribd
+    # takes up the file; 400 after a heartbeat, where it reads on.
+    for pid in range(1, 601):
+        with open(os.path.join(e.jdir, journal_name('junk', pid)), 'wb') as f:
+            f.write(journal_header('junk', pid) + b'\xff' * 64)
+    tmpl = os.path.join(e.dir, 'template')
+    os.mkdir(tmpl)
+    r = subprocess.run([JWRITE, '--raw', tmpl, 'junk', '2026-01-01T00:00:00Z'], text=True,
+                       capture_output=True, input=json.dumps(
+                           {'heartbeat': '2026-01-01T00:00:01Z', 'interval-ms': 30000,
+                            'events': 0}) + '\n')
+    check(r.returncode == 0, 'journal-write --raw: ' + r.stderr)
+    heartbeat = open(r.stdout.strip(), 'rb').read()[len(journal_header('junk', 1)):]
+    later = len(journal_header('junk', 1)) + len(heartbeat)
+    for pid in range(601, 1001):
+        with open(os.path.join(e.jdir, journal_name('junk', pid)), 'wb') as f:
+            f.write(journal_header('junk', pid) + heartbeat + b'\xff' * 64)
+    # 200 files of noise named like journals: no header at all.
+    rng = random.Random(11)
+    for i in range(200):
+        with open(os.path.join(e.jdir, 'noise-%03d.journal' % i), 'wb') as f:
+            f.write(b'\x00' + bytes(rng.randrange(256) for _ in range(99)))
+    e.start(nofile=256)
+
+    def account(q):
+        try:
+            a = e.ask({'command': 'lookup', 'arguments': q})
+        except OSError:
+            return None
+        return a and a.get('arguments', {}).get('account')
+
+    q0, _, acc0 = EXPECTED[0]
+    if not e.wait_for('the good journal applied beside 1,200 set aside',
+                      lambda: account(q0) == acc0, timeout=90):
+        return
+    for q, status, acc in EXPECTED:
+        a = e.ask({'command': 'lookup', 'arguments': q})
+        check_answer(a.get('arguments', {}), status, acc, 'lookup %s' % q)
+    e.wait_for('all 1,200 set aside', lambda: len(
+        [j for j in e.status()['journals'] if 'set-aside' in j]) == 1200)
+    why = {}
+    for j in e.status()['journals']:
+        pid = int(j['file'].split('.')[2]) if j['file'].startswith('junk.') else 0
+        kind = 'first' if 0 < pid <= 600 else 'later' if pid else j['file'][:5]
+        why.setdefault(kind, set()).add(j.get('set-aside'))
+    check(set(why) == {'first', 'later', 'noise'} and None not in why['first'] and
+          why['later'] == {'offset %d: unknown record kind' % later} and
+          why['noise'] == {'its header is damaged'}, 'set aside: %s' % why)
+    # None of them holds a descriptor of attribd's.
+    fds = '/proc/%d/fd' % e.proc.pid
+    held = []
+    for n in os.listdir(fds):
+        try:
+            held.append(os.readlink(os.path.join(fds, n)))
+        except FileNotFoundError:
+            pass  # closed since: a scan's directory, a writer's lock asked
+    on_journals = [t for t in held if t.startswith(e.jdir + '/')]
+    check(not on_journals, '%d descriptors on journals, first %s' %
+          (len(on_journals), on_journals[:3]))
+
+    # 250 unfinished journals, each locked as its live writer would: more
+    # than 256 descriptors allow beside attribd's own, so some wait.  kea-b's
+    # journal, written after, sorts after them all and waits too.  (Taking
+    # up 1,000 journals may have made some wait already, until set aside.)
+    base = len(e.logtext())
+    writers = []
+    for pid in range(1, 251):
+        tmp = os.path.join(e.jdir, '.held-%d' % pid)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, journal_header('held', pid))
+        os.rename(tmp, os.path.join(e.jdir, journal_name('held', pid)))
+        writers.append(fd)
+    e.write([commit(*x) for x in EVENTS_B], server='kea-b')
+    q30 = lookup('192.0.2.30', '2026-01-11T08:10:00Z')
+
+    def ingest_lines(text):
+        return [x for x in e.logtext()[base:].splitlines() if '[ingest]' in x and text in x]
+
+    def limit_lines():
+        return ingest_lines('LimitNOFILE')
+
+    e.wait_for('the open-file limit reported', lambda: limit_lines())
+    # Scans go on every second; ten clients at once are answered meanwhile.
+    for _ in range(3):
+        socks = [e.connect() for _ in range(10)]
+        answers = [e.ask({'command': 'lookup', 'arguments': q0}, s) for s in socks]
+        for s in socks:
+            s.close()
+        check([a and a['arguments'].get('account') for a in answers] == [acc0] * 10,
+              'ten clients at the open-file limit: %s' % answers)
+        time.sleep(1)
+    check(account(q30) is None, '.30 applied although its journal had to wait')
+    check(len(limit_lines()) == 1, 'the limit reported more than once: %s' % limit_lines())
+    check(not ingest_lines('open again'), 'journals said open again while some wait')
+    # The writers finish: their journals are done and let go, and the ones
+    # that waited are opened and applied, kea-b's once.
+    for fd in writers:
+        os.close(fd)
+    e.wait_for('.30 applied after the wait', lambda: account(q30) == 'ACC-A')
+    e.wait_for('the held journals done', lambda: not [
+        n for n in e.journals() if not n.startswith(('junk.', 'noise-'))])
+    st = e.stats()['ingest']
+    check((st['events'], st['repeats']) == (len(EVENTS_A) + len(EVENTS_B), 0),
+          'events applied, and applied again, since start: %s' % st)
+    e.wait_for('journals said open again', lambda: ingest_lines('open again'))
+    check(len(limit_lines()) == 1 and 'vanished' not in e.logtext(),
+          'the log after the wait: %s' % limit_lines())
+    check(e.stop() == 0, 'attribd exit status at the open-file limit')
+
+
 TABLES = ('binding', 'event', 'evidence', 'session', 'prefix_len', 'heard', 'loss', 'journal')
 
 
@@ -1042,7 +1192,8 @@ def part_exactly_once(e):
 
 PARTS = {'config': part_config, 'ingest': part_ingest, 'commands': part_commands,
          'roles': part_roles, 'coverage': part_coverage, 'damage': part_damage,
-         'hostile': part_hostile, 'exactly-once': part_exactly_once}
+         'hostile': part_hostile, 'descriptors': part_descriptors,
+         'exactly-once': part_exactly_once}
 
 if __name__ == '__main__':
     if PART in ('roles',) and os.geteuid() != 0:
