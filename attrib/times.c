@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TZ_HINT "add Z or an offset such as +01:00, give @EPOCH, or name the zone with --tz"
+/* How a time carries its zone, in a request or a file: a caller that also
+ * takes a zone apart (the command line's --tz) adds that to the message. */
+#define ZONE_HINT "add Z or an offset such as +01:00, or give @EPOCH"
 
 static int fail(char *err, size_t errlen, const char *why, const char *s)
 {
@@ -207,8 +209,8 @@ int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, si
 			return rc;
 	} else {
 		if (err)
-			snprintf(err, errlen, "time without a zone: \"%.60s\": %s", s, TZ_HINT);
-		return -EINVAL;
+			snprintf(err, errlen, "time without a zone: \"%.60s\": %s", s, ZONE_HINT);
+		return -ENODATA;
 	}
 	*out = secs * ATTRIB_USEC + frac;
 	return 0;

@@ -18,7 +18,9 @@
  * refused unless @p tz names an IANA zone (e.g. "Europe/Berlin"), which then
  * gives its local time's meaning.  Thread-unsafe when @p tz is used (it sets
  * TZ for the conversion).
- * @return 0, or -EINVAL with the reason and how to give a zone in @p err. */
+ * @return 0; -ENODATA for a time without a zone when @p tz names none, @p err
+ * saying how the time itself gives one (a caller that takes a zone apart, as
+ * the command line's --tz, says so too); or -EINVAL, the reason in @p err. */
 int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, size_t errlen);
 
 /** Format as RFC 3339 UTC: "2026-11-30T14:02:11Z", with ".ffffff" only when

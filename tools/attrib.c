@@ -145,9 +145,12 @@ static int parse_seconds(const char *opt, const char *s, int64_t *out)
 int cli_parse_time(struct cli *c, const char *what, const char *s, int64_t *out)
 {
 	char err[256];
+	int rc = attrib_time_parse(s, c->tz, out, err, sizeof(err));
 
-	if (attrib_time_parse(s, c->tz, out, err, sizeof(err)) < 0) {
-		fprintf(stderr, "attrib: %s: %s\n", what, err);
+	if (rc < 0) {
+		/* Only the command line can name a zone apart from the time. */
+		fprintf(stderr, "attrib: %s: %s%s\n", what, err,
+			rc == -ENODATA ? ", or name the zone with --tz" : "");
 		return CLI_EXIT_USAGE;
 	}
 	return 0;

@@ -500,6 +500,17 @@ def part_commands(e):
         lookup('192.0.2.10', '2026-01-10T08:15:00Z')]}})
     check(a['result'] == 1 and a['text'].startswith('lookups[1]: time:'),
           'a bad lookup in a list: %s' % a)
+    # A time without a zone: a socket client is told how the request gives
+    # one (it has no --tz); the command line names --tz as well.
+    zoneless = lookup('192.0.2.10', '2026-01-10T08:15:00')
+    how = 'add Z or an offset such as +01:00, or give @EPOCH'
+    a = e.ask({'command': 'lookup', 'arguments': zoneless})
+    check(a['result'] == 1 and a['text'].startswith('lookup: time: time without a zone') and
+          a['text'].endswith(how) and '--tz' not in a['text'], 'a zoneless time: %s' % a)
+    r = subprocess.run([ATTRIB, '--db', e.db, 'lookup', zoneless['address'], zoneless['time']],
+                       capture_output=True, text=True)
+    check(r.returncode == 64 and how + ', or name the zone with --tz' in r.stderr,
+          'attrib lookup of a zoneless time: exit %d: %s' % (r.returncode, r.stderr))
 
     # History: A's binding (08:00 until its renewed end 09:30), then B's.
     a = e.ask({'command': 'history', 'arguments': {

@@ -95,15 +95,21 @@ static void test_epoch_past_the_limit_is_refused(void **state)
 	refused("@1796079047331", NULL, err, sizeof(err));
 }
 
-static void test_time_without_zone_is_refused_naming_tz(void **state)
+/* Said to a socket client or of a file, which have no --tz: how the time
+ * itself carries a zone. */
+static void test_time_without_zone_is_refused_saying_how_to_give_one(void **state)
 {
+	static const char *const zoneless[] = { "2026-11-30T14:02:11", "2026-11-30 14:02:11" };
 	char err[256];
+	int64_t t = 0;
 
 	(void)state;
-	refused("2026-11-30T14:02:11", NULL, err, sizeof(err));
-	assert_non_null(strstr(err, "--tz"));
-	refused("2026-11-30 14:02:11", NULL, err, sizeof(err));
-	assert_non_null(strstr(err, "--tz"));
+	for (size_t i = 0; i < sizeof(zoneless) / sizeof(*zoneless); i++) {
+		assert_int_equal(attrib_time_parse(zoneless[i], NULL, &t, err, sizeof(err)),
+				 -ENODATA);
+		assert_non_null(strstr(err, "add Z or an offset such as +01:00, or give @EPOCH"));
+		assert_null(strstr(err, "--tz"));
+	}
 }
 
 static void test_local_time_in_named_zone_is_converted_summer(void **state)
@@ -229,7 +235,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3339_fraction_keeps_microseconds),
 		cmocka_unit_test(test_space_may_stand_for_t),
 		cmocka_unit_test(test_at_epoch_seconds),
-		cmocka_unit_test(test_time_without_zone_is_refused_naming_tz),
+		cmocka_unit_test(test_time_without_zone_is_refused_saying_how_to_give_one),
 		cmocka_unit_test(test_local_time_in_named_zone_is_converted_summer),
 		cmocka_unit_test(test_local_time_in_named_zone_is_converted_winter),
 		cmocka_unit_test(test_explicit_zone_wins_over_named_zone),
