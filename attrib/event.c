@@ -153,6 +153,14 @@ int attrib_identity_from_bytes(const char *kind, const uint8_t *data, size_t len
 	return rc;
 }
 
+#define IDS(f) offsetof(struct attrib_identities, f)
+const struct attrib_map_kind attrib_map_kinds[ATTRIB_MAP_KINDS] = {
+	{ "username", IDS(username) },   { "hwaddr", IDS(hwaddr) },
+	{ "client-id", IDS(client_id) }, { "duid", IDS(duid) },
+	{ "remote-id", IDS(remote_id) }, { "circuit-id", IDS(circuit_id) },
+	{ "subscriber-id", IDS(subscriber_id) },
+};
+
 /* The text fields of an event, by JSON name. */
 struct str_field {
 	const char *name;

@@ -122,6 +122,21 @@ int attrib_event_parse(const char *line, size_t len, struct attrib_event *ev, ch
  * back to the same event.  @return a new reference, or NULL on ENOMEM. */
 json_t *attrib_event_to_json(const struct attrib_event *ev);
 
+/** The kinds of identity a subscriber map names, in this order, and where
+ * each one's text is in struct attrib_identities. */
+#define ATTRIB_MAP_KINDS 7
+struct attrib_map_kind {
+	const char *kind;
+	size_t off;
+};
+extern const struct attrib_map_kind attrib_map_kinds[ATTRIB_MAP_KINDS];
+
+/** The text of identity attrib_map_kinds[@p i] in @p id ("" when absent). */
+static inline const char *attrib_map_value(const struct attrib_identities *id, size_t i)
+{
+	return (const char *)id + attrib_map_kinds[i].off;
+}
+
 /** Bring an identity of @p kind (a subscriber-map kind: "hwaddr",
  * "client-id", "duid", "remote-id", "circuit-id", "subscriber-id",
  * "username") to the one form the store compares.  hwaddr, client-id and

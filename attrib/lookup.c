@@ -187,52 +187,69 @@ static void client_identity(const struct brow *b, struct attrib_candidate *c)
 	attrib_text_copy(c->identity, sizeof(c->identity), val);
 }
 
+/* Add the accounts (@p kind, @p value) maps to at any time in [lo, hi] to
+ * @p acc, each once, up to @p max in all.  @return 0 or a negative errno. */
+static int map_one(struct attrib_store *st, const char *kind, const char *value, int64_t lo,
+		   int64_t hi, char (*acc)[ATTRIB_ACCOUNT_MAX], int *n, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_SUBSCRIBER_MAP);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, lo);
+	sqlite3_bind_int64(s, 4, hi);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(s, 0);
+		bool seen = false;
+
+		for (int j = 0; j < *n; j++)
+			seen |= strcmp(acc[j], a) == 0;
+		if (!seen && *n < max)
+			attrib_text_copy(acc[(*n)++], ATTRIB_ACCOUNT_MAX, a);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_error(st, rc);
+}
+
+/* The identities the binding's client showed besides those it keeps
+ * (binding_identity), mapped as they are. */
+static int map_other_ids(struct attrib_store *st, int64_t binding, int64_t lo, int64_t hi,
+			 char (*acc)[ATTRIB_ACCOUNT_MAX], int *n, int max)
+{
+	sqlite3_stmt *s = store_stmt(st, Q_OTHER_IDS);
+	int rc = 0, step;
+
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, binding);
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = map_one(st, (const char *)sqlite3_column_text(s, 0),
+			     (const char *)sqlite3_column_text(s, 1), lo, hi, acc, n, max);
+	sqlite3_reset(s);
+	if (rc < 0)
+		return rc;
+	return step == SQLITE_DONE ? 0 : store_error(st, step);
+}
+
 /* The accounts the binding's identities map to at any time in [lo, hi]:
  * up to @p max of them into @p acc.  @return how many, or a negative errno. */
 static int map_accounts(struct attrib_store *st, const struct brow *b, int64_t lo, int64_t hi,
 			char (*acc)[ATTRIB_ACCOUNT_MAX], int max)
 {
-	const struct {
-		unsigned bit;
-		const char *kind;
-		const char *value;
-	} ids[] = {
-		{ KIND_USERNAME, "username", b->ident.username },
-		{ KIND_HWADDR, "hwaddr", b->ident.hwaddr },
-		{ KIND_CLIENT_ID, "client-id", b->ident.client_id },
-		{ KIND_DUID, "duid", b->ident.duid },
-		{ KIND_REMOTE_ID, "remote-id", b->ident.remote_id },
-		{ KIND_CIRCUIT_ID, "circuit-id", b->ident.circuit_id },
-		{ KIND_SUBSCRIBER_ID, "subscriber-id", b->ident.subscriber_id },
-	};
-	int n = 0, rc;
+	int n = 0, rc = 0;
 
-	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
-		sqlite3_stmt *s;
+	for (size_t i = 0; rc == 0 && i < ATTRIB_MAP_KINDS; i++) {
+		const char *value = attrib_map_value(&b->ident, i);
 
-		if (!(st->kinds & ids[i].bit) || !ids[i].value[0])
-			continue;
-		s = store_stmt(st, Q_SUBSCRIBER_MAP);
-		if (!s)
-			return -EIO;
-		sqlite3_bind_text(s, 1, ids[i].kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, ids[i].value, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, lo);
-		sqlite3_bind_int64(s, 4, hi);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			const char *a = (const char *)sqlite3_column_text(s, 0);
-			bool seen = false;
-
-			for (int j = 0; j < n; j++)
-				seen |= strcmp(acc[j], a) == 0;
-			if (!seen && n < max)
-				attrib_text_copy(acc[n++], ATTRIB_ACCOUNT_MAX, a);
-		}
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_error(st, rc);
+		if ((st->kinds & KIND_BIT(i)) && value[0])
+			rc = map_one(st, attrib_map_kinds[i].kind, value, lo, hi, acc, &n, max);
 	}
-	return n;
+	if (rc == 0 && st->other_ids)
+		rc = map_other_ids(st, b->id, lo, hi, acc, &n, max);
+	return rc < 0 ? rc : n;
 }
 
 /* Turn one binding into candidates: one per account its identities map to

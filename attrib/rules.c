@@ -136,16 +136,37 @@ static int lease_open(struct attrib_store *st, const struct attrib_event *ev, in
  * binding has not seen. */
 static bool identities_new(const struct attrib_identities *b, const struct attrib_identities *e)
 {
-	const char *pairs[][2] = {
-		{ b->hwaddr, e->hwaddr },       { b->client_id, e->client_id },
-		{ b->duid, e->duid },           { b->remote_id, e->remote_id },
-		{ b->circuit_id, e->circuit_id }, { b->subscriber_id, e->subscriber_id },
-	};
-
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
-		if (pairs[i][1][0] && !pairs[i][0][0])
+	for (size_t i = 0; i < ATTRIB_MAP_KINDS; i++)
+		if (attrib_map_value(e, i)[0] && !attrib_map_value(b, i)[0])
 			return true;
 	return false;
+}
+
+/* A renewal by the same client showing another value of a kind its binding
+ * already has (the same client-id from another card, the same DUID through
+ * another relay port): kept beside the binding, so that a lookup maps it
+ * too and an account only it names makes the answer ambiguous. */
+static int note_other_ids(struct attrib_store *st, const struct brow *b,
+			  const struct attrib_identities *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < ATTRIB_MAP_KINDS; i++) {
+		const char *kept = attrib_map_value(&b->ident, i), *seen = attrib_map_value(e, i);
+		sqlite3_stmt *s;
+
+		if (!kept[0] || !seen[0] || strcmp(kept, seen) == 0)
+			continue;
+		s = store_stmt(st, Q_OTHER_ID_ADD);
+		if (!s)
+			return -EIO;
+		sqlite3_bind_int64(s, 1, b->id);
+		sqlite3_bind_text(s, 2, attrib_map_kinds[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, seen, -1, SQLITE_STATIC);
+		rc = store_exec(st, s);
+		st->other_ids |= rc == 0;
+	}
+	return rc;
 }
 
 static int binding_fill(struct attrib_store *st, int64_t id, const struct attrib_identities *e)
@@ -183,13 +204,12 @@ static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, 
 			 * only with a relayed request), so that one naming another
 			 * account makes the answer ambiguous.  A lease the file said
 			 * was deleted at an unknown time is open again: the same
-			 * client holds it.
-			 * TODO: a value that differs from the one kept (the same
-			 * client-id from another card) is in the evidence only; a
-			 * binding keeps one value of each kind, so an account only the
-			 * second value maps to is not among the candidates. */
+			 * client holds it.  Another value of a kind the binding has
+			 * is kept beside it. */
 			rc = identities_new(&cur.ident, &ev->id) ? binding_fill(st, cur.id, &ev->id)
 								  : 0;
+			if (rc == 0)
+				rc = note_other_ids(st, &cur, &ev->id);
 			if (rc == 0 && strcmp(cur.end_reason, "deleted") == 0)
 				rc = binding_set(st, Q_BINDING_REOPEN, cur.id, expected, t);
 			else if (rc == 0)

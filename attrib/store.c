@@ -33,6 +33,10 @@ static const char *const sql[Q__COUNT] = {
 	[Q_PLEN_ALL] = "SELECT family, plen FROM prefix_len",
 	[Q_PLEN_ADD] = "INSERT OR IGNORE INTO prefix_len (family, plen) VALUES (?1, ?2)",
 	[Q_KINDS] = "SELECT EXISTS (SELECT 1 FROM subscriber WHERE kind = ?1)",
+	[Q_OTHER_IDS_ANY] = "SELECT EXISTS (SELECT 1 FROM binding_identity)",
+	[Q_OTHER_ID_ADD] = "INSERT OR IGNORE INTO binding_identity (binding_id, kind, value) "
+			   "VALUES (?1, ?2, ?3)",
+	[Q_OTHER_IDS] = "SELECT kind, value FROM binding_identity WHERE binding_id = ?1",
 	[Q_EVENT_ADD] =
 		"INSERT OR IGNORE INTO event (digest, type, source, time, arrival, event_ts, delay, "
 		"session_time, valid_lifetime, subnet_id, lease_type, addresses, server, nas, "
@@ -350,21 +354,11 @@ int store_binding_add(struct attrib_store *st, struct brow *b)
 	return note_prefix_len(st, &b->prefix);
 }
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} kind_bits[] = {
-	{ "username", KIND_USERNAME },     { "hwaddr", KIND_HWADDR },
-	{ "client-id", KIND_CLIENT_ID },   { "duid", KIND_DUID },
-	{ "remote-id", KIND_REMOTE_ID },   { "circuit-id", KIND_CIRCUIT_ID },
-	{ "subscriber-id", KIND_SUBSCRIBER_ID },
-};
-
 static unsigned kind_bit(const char *kind)
 {
-	for (size_t i = 0; i < sizeof(kind_bits) / sizeof(*kind_bits); i++)
-		if (strcmp(kind_bits[i].name, kind) == 0)
-			return kind_bits[i].bit;
+	for (size_t i = 0; i < ATTRIB_MAP_KINDS; i++)
+		if (strcmp(attrib_map_kinds[i].kind, kind) == 0)
+			return KIND_BIT(i);
 	return 0;
 }
 
@@ -440,18 +434,26 @@ static int load_caches(struct attrib_store *st)
 		return store_error(st, rc);
 	/* Which kinds the map has: a probe each, not a walk of the map. */
 	st->kinds = 0;
-	for (size_t i = 0; i < sizeof(kind_bits) / sizeof(*kind_bits); i++) {
+	for (size_t i = 0; i < ATTRIB_MAP_KINDS; i++) {
 		s = store_stmt(st, Q_KINDS);
 		if (!s)
 			return -EIO;
-		sqlite3_bind_text(s, 1, kind_bits[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 1, attrib_map_kinds[i].kind, -1, SQLITE_STATIC);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW && sqlite3_column_int(s, 0))
-			st->kinds |= kind_bits[i].bit;
+			st->kinds |= KIND_BIT(i);
 		sqlite3_reset(s);
 		if (rc != SQLITE_ROW)
 			return store_error(st, rc);
 	}
+	s = store_stmt(st, Q_OTHER_IDS_ANY);
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	st->other_ids = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_error(st, rc);
 	st->horizon = meta_int(st, "retention-horizon", 0);
 	return load_servers(st);
 }

@@ -22,6 +22,9 @@ enum stmt_id {
 	Q_PLEN_ALL,
 	Q_PLEN_ADD,
 	Q_KINDS,
+	Q_OTHER_IDS_ANY,
+	Q_OTHER_ID_ADD,
+	Q_OTHER_IDS,
 	Q_EVENT_ADD,
 	Q_EVIDENCE_ADD,
 	Q_BINDING_ADD,
@@ -91,23 +94,16 @@ struct attrib_store {
 	int in_read;                /* attrib_store_read_begin() depth */
 	int64_t data_version;       /* PRAGMA data_version the caches below were read at */
 	bool plen[2][129];          /* [family 4, 6][length]: bindings exist */
-	unsigned kinds;             /* KIND_* bits present in the subscriber map */
+	unsigned kinds;             /* KIND_BIT()s of the kinds the subscriber map has */
+	bool other_ids;             /* binding_identity has rows */
 	int64_t horizon;
 	char (*servers)[ATTRIB_JOURNAL_ID_MAX + 1]; /* the journal writers heard from */
 	size_t nservers;
 	char err[256];
 };
 
-/* Subscriber-map kinds, as bits for the cache of which are present. */
-enum {
-	KIND_USERNAME = 1 << 0,
-	KIND_HWADDR = 1 << 1,
-	KIND_CLIENT_ID = 1 << 2,
-	KIND_DUID = 1 << 3,
-	KIND_REMOTE_ID = 1 << 4,
-	KIND_CIRCUIT_ID = 1 << 5,
-	KIND_SUBSCRIBER_ID = 1 << 6,
-};
+/* Which subscriber-map kinds are present: bit i for attrib_map_kinds[i]. */
+#define KIND_BIT(i) (1u << (i))
 
 /* The statement, reset and with its bindings cleared; NULL on failure. */
 sqlite3_stmt *store_stmt(struct attrib_store *st, enum stmt_id id);

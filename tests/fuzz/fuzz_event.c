@@ -52,26 +52,15 @@ static void printed_part(const struct attrib_event *ev, struct attrib_event *out
 /* An identity field already normalised normalises to itself. */
 static void check_identities(const struct attrib_identities *id)
 {
-	static const struct {
-		const char *kind;
-		size_t off;
-	} kinds[] = {
-		{ "hwaddr", offsetof(struct attrib_identities, hwaddr) },
-		{ "client-id", offsetof(struct attrib_identities, client_id) },
-		{ "duid", offsetof(struct attrib_identities, duid) },
-		{ "remote-id", offsetof(struct attrib_identities, remote_id) },
-		{ "circuit-id", offsetof(struct attrib_identities, circuit_id) },
-		{ "subscriber-id", offsetof(struct attrib_identities, subscriber_id) },
-		{ "username", offsetof(struct attrib_identities, username) },
-	};
 	char again[ATTRIB_STR_MAX];
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
-		const char *s = (const char *)id + kinds[i].off;
+	for (size_t i = 0; i < ATTRIB_MAP_KINDS; i++) {
+		const char *s = attrib_map_value(id, i);
 
 		if (!*s)
 			continue;
-		FUZZ_CHECK(attrib_identity_normalize(kinds[i].kind, s, again, sizeof(again)) == 0);
+		FUZZ_CHECK(attrib_identity_normalize(attrib_map_kinds[i].kind, s, again,
+						     sizeof(again)) == 0);
 		FUZZ_CHECK(strcmp(again, s) == 0);
 	}
 }

@@ -337,6 +337,75 @@ static void test_relay_id_first_seen_on_a_renewal_joins_the_binding(void **state
 	assert_string_equal(cand(f, 0)->id.remote_id, "R1");
 }
 
+#define CID_C "'client-id':'01:00:00:5e:00:53:0c',"
+
+static void test_same_client_id_from_another_card_names_both_accounts(void **state)
+{
+	struct fx *f = *state;
+
+	/* One client (by its client-id) renews from card B after card A: the
+	 * renewal extends its binding, and the map names ACC-A for A and ACC-B
+	 * for B, so that whose the address was is not known. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, CID_C HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, CID_C HW_B);
+	assert_int_equal(binding_count(f), 1);
+
+	assert_lookup(f, ADDR4, DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+	assert_string_equal(cand(f, 0)->account, "ACC-A");
+	assert_string_equal(cand(f, 1)->account, "ACC-B");
+	assert_time(cand(f, 0)->start, DAY "14:00:00Z");
+
+	/* The same in the other order of arrival (a rebuild of the prefix). */
+	fx_teardown(state);
+	fx_setup(state);
+	f = *state;
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, CID_C HW_B);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, CID_C HW_A);
+	assert_int_equal(binding_count(f), 1);
+	assert_lookup(f, ADDR4, DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+}
+
+static void test_other_card_seen_later_leaves_an_earlier_binding_when_rebuilt(void **state)
+{
+	struct fx *f = *state;
+
+	/* C from card A, then from card B; a late commit of another client at
+	 * 14:20 rebuilds the prefix: C's first binding ends at 14:20 and knows
+	 * card A alone, B's renewal opens a binding of its own at 14:30. */
+	map_usual(f);
+	lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, CID_C HW_A);
+	lease4(f, "lease-commit", ADDR4, DAY "14:30:00Z", 3600, CID_C HW_B);
+	lease4(f, "lease-commit", ADDR4, DAY "14:20:00Z", 3600, "'client-id':'01:dd'");
+	assert_int_equal(binding_count(f), 3);
+
+	assert_lookup(f, ADDR4, DAY "14:10:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(cand(f, 0)->account, "ACC-A");
+	assert_time(cand(f, 0)->end, DAY "14:20:00Z");
+	assert_lookup(f, ADDR4, DAY "14:45:00Z", ATTRIB_STATUS_MATCH, 1);
+	assert_string_equal(cand(f, 0)->account, "ACC-B");
+	assert_time(cand(f, 0)->start, DAY "14:30:00Z");
+}
+
+static void test_dhcp6_same_duid_through_another_relay_port_names_both(void **state)
+{
+	struct fx *f = *state;
+
+	/* The same DUID and IAID renew through another relay port: remote-id
+	 * R1 maps to ACC-A, R2 to ACC-B. */
+	map_identity(f, "remote-id", "R1", "ACC-A", NULL, NULL);
+	map_identity(f, "remote-id", "R2", "ACC-B", NULL, NULL);
+	apply(f, "{'type':'lease-commit','source':'dhcp6','server':'kea6-a','address':'2001:db8::7',"
+		 "'duid':'00:03:00:01:00:00:5e:00:53:01','iaid':1,'remote-id':'R1',"
+		 "'time':'" DAY "14:00:00Z','valid-lifetime':3600}");
+	apply(f, "{'type':'lease-commit','source':'dhcp6','server':'kea6-a','address':'2001:db8::7',"
+		 "'duid':'00:03:00:01:00:00:5e:00:53:01','iaid':1,'remote-id':'R2',"
+		 "'time':'" DAY "14:30:00Z','valid-lifetime':3600}");
+	assert_int_equal(binding_count(f), 1);
+	assert_lookup(f, "2001:db8::7", DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+}
+
 static void test_dhcp4_other_client_id_on_same_hwaddr_is_another_client(void **state)
 {
 	struct fx *f = *state;
@@ -1063,6 +1132,9 @@ int main(void)
 		FX_TEST(test_repeated_lease_event_changes_nothing),
 		FX_TEST(test_dhcp4_identity_is_client_id_when_present),
 		FX_TEST(test_relay_id_first_seen_on_a_renewal_joins_the_binding),
+		FX_TEST(test_same_client_id_from_another_card_names_both_accounts),
+		FX_TEST(test_other_card_seen_later_leaves_an_earlier_binding_when_rebuilt),
+		FX_TEST(test_dhcp6_same_duid_through_another_relay_port_names_both),
 		FX_TEST(test_dhcp4_other_client_id_on_same_hwaddr_is_another_client),
 		FX_TEST(test_dhcp6_renewal_with_same_duid_and_iaid_extends),
 		FX_TEST(test_dhcp6_other_iaid_is_another_client),
