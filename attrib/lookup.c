@@ -13,6 +13,10 @@
 #include "attrib/times.h"
 
 #define OPEN INT64_MAX
+/* The most accounts one binding's identities are listed as mapping to: an
+ * answer past two is ambiguous anyway, and this lists every one a client
+ * changing cards or relay ports names in practice. */
+#define BINDING_ACCOUNTS 16
 
 static const char *const status_names[] = {
 	[ATTRIB_STATUS_MATCH] = "match",
@@ -261,7 +265,7 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 		       const struct brow *b, int64_t t, int64_t lo, int64_t hi,
 		       struct attrib_answer *a, size_t *cap)
 {
-	char acc[4][ATTRIB_ACCOUNT_MAX];
+	char acc[BINDING_ACCOUNTS][ATTRIB_ACCOUNT_MAX];
 	int64_t tc = t < b->start ? b->start : t;
 	int n;
 
@@ -275,7 +279,7 @@ static int add_binding(struct attrib_store *st, const struct attrib_policy *pol,
 		attrib_text_copy(acc[0], sizeof(acc[0]), b->account);
 		n = 1;
 	} else {
-		n = map_accounts(st, b, lo, hi, acc, 4);
+		n = map_accounts(st, b, lo, hi, acc, BINDING_ACCOUNTS);
 		if (n < 0)
 			return n;
 	}

@@ -743,7 +743,7 @@ static int kea_event(const struct kea_reader *k, struct attrib_event *ev)
 	ev->source = ATTRIB_SRC_IMPORT;
 	snprintf(ev->server, sizeof(ev->server), "%s", k->server);
 	if (parse_uint(k, K_VALID, UINT32_MAX, &valid) < 0 ||
-	    parse_uint(k, K_EXPIRE, INT64_MAX / ATTRIB_USEC, &expire) < 0 ||
+	    parse_uint(k, K_EXPIRE, ATTRIB_TIME_LIMIT_SEC, &expire) < 0 ||
 	    parse_uint(k, K_SUBNET, UINT32_MAX, &subnet) < 0 ||
 	    (k->col[K_STATE] >= 0 && parse_uint(k, K_STATE, UINT32_MAX, &state) < 0))
 		return -EINVAL;

@@ -190,6 +190,13 @@ bad-row)
 	cmp -s "$tmp/out" "$tmp/before" || fail "192.0.2.10 answers differently after a failed import"
 	lookup 192.0.2.40 00:30:00Z 1 .status none
 
+	# A time past what every reader of a time accepts (1e12 s from the epoch).
+	{ head -1 "$data/kea4.csv"
+	  echo "192.0.2.50,00:00:5e:00:53:05,,3600,5000000000000,1,0,0,,0,"; } >"$tmp/far.csv"
+	run 65 import kea-leases "$tmp/far.csv"
+	err_has "far.csv:2: expire: \"5000000000000\" is not a whole number from 0 to 1000000000000"
+	lookup 192.0.2.50 00:30:00Z 1 .status none
+
 	# One run is one transaction: a good file before a bad one is undone too.
 	run 65 import kea-leases "$data/kea4-pool-id.csv" "$data/kea4-bad.csv"
 	err_has "nothing imported from any of the 2 files"
