@@ -41,14 +41,17 @@ const char *const attrib_export_event_columns[] = {
 #define BY_ACCOUNT_SQL                                                                             \
 	"SELECT " BROW_COLUMNS " FROM binding b WHERE b.start < ?2 AND (b.until IS NULL OR "        \
 	"b.until > ?1) AND ((b.source = 4 AND b.account = ?3) OR " LEGAL_IDENTITY_MAPS(             \
-		"b", "?3", "max(b.start, ?1)", "min(coalesce(b.until, " LEGAL_OPEN_SQL "), ?2)") ")"
+		"b", "?3", "max(b.start, ?1)", "min(coalesce(b.until, " LEGAL_OPEN_SQL "), ?2)")    \
+	" OR " LEGAL_OTHER_IDS_MAP("b", "?3", "max(b.start, ?1)",                                  \
+				   "min(coalesce(b.until, " LEGAL_OPEN_SQL "), ?2)") ")"
 
 #define MAPPED_SQL                                                                                 \
 	"SELECT DISTINCT account, valid_from, valid_to FROM subscriber WHERE valid_from < ?2 AND "  \
 	"(valid_to IS NULL OR valid_to > ?1) AND ((kind = 'username' AND value = ?3) OR "          \
 	"(kind = 'hwaddr' AND value = ?4) OR (kind = 'client-id' AND value = ?5) OR "              \
 	"(kind = 'duid' AND value = ?6) OR (kind = 'remote-id' AND value = ?7) OR "                \
-	"(kind = 'circuit-id' AND value = ?8) OR (kind = 'subscriber-id' AND value = ?9)) "        \
+	"(kind = 'circuit-id' AND value = ?8) OR (kind = 'subscriber-id' AND value = ?9) OR "      \
+	"(kind, value) IN (SELECT kind, value FROM binding_identity WHERE binding_id = ?10)) "     \
 	"ORDER BY valid_from, account"
 
 #define EVENT_SQL                                                                                  \
@@ -195,6 +198,7 @@ static int accounts_of(struct attrib_store *st, sqlite3_stmt *s, const struct br
 	bind_opt_text(s, 7, id->remote_id);
 	bind_opt_text(s, 8, id->circuit_id);
 	bind_opt_text(s, 9, id->subscriber_id);
+	sqlite3_bind_int64(s, 10, b->id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(s, 0);
 		bool seen = false;

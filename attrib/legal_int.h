@@ -30,11 +30,20 @@ int legal_sql_functions(struct attrib_store *st);
 	"(s.kind = 'circuit-id' AND s.value = " T ".circuit_id) OR "                              \
 	"(s.kind = 'subscriber-id' AND s.value = " T ".subscriber_id)))"
 
+/* True when an identity binding B's client showed besides those it keeps
+ * (binding_identity) maps to account ACCT at some time in [LO, HI). */
+#define LEGAL_OTHER_IDS_MAP(B, ACCT, LO, HI)                                                      \
+	"EXISTS (SELECT 1 FROM binding_identity x JOIN subscriber s ON s.kind = x.kind AND "       \
+	"s.value = x.value WHERE x.binding_id = " B ".id AND s.account = " ACCT " AND "             \
+	"s.valid_from < " HI " AND (s.valid_to IS NULL OR s.valid_to > " LO "))"
+
 /* True when binding b overlaps the range of hold h and is of its subject. */
 #define LEGAL_HOLD_COVERS_BINDING                                                                  \
 	"b.start < h.to_time AND (b.until IS NULL OR b.until > h.from_time) AND CASE WHEN "        \
 	"h.account IS NULL THEN attrib_overlaps(b.family, b.plen, b.net, h.family, h.plen, h.net) " \
 	"ELSE (b.source = 4 AND b.account = h.account) OR " LEGAL_IDENTITY_MAPS(                   \
+		"b", "h.account", "max(b.start, h.from_time)",                                     \
+		"min(coalesce(b.until, " LEGAL_OPEN_SQL "), h.to_time)") " OR " LEGAL_OTHER_IDS_MAP( \
 		"b", "h.account", "max(b.start, h.from_time)",                                     \
 		"min(coalesce(b.until, " LEGAL_OPEN_SQL "), h.to_time)") " END"
 

@@ -163,6 +163,29 @@ static void test_a_binding_that_changed_hands_names_both_accounts(void **state)
 	json_decref(o);
 }
 
+static void test_a_client_that_changed_cards_is_exported_with_both_accounts(void **state)
+{
+	struct fx *f = *state;
+	json_t *o, *r;
+
+	/* One client (client-id 01:cc) renews from card B: its binding is one,
+	 * and names ACC-A (card A) and ACC-B (card B). */
+	lease4(f, "lease-commit", "192.0.2.10", OLD "08:00:00Z", 3600, "'client-id':'01:cc'," HW_A);
+	lease4(f, "lease-commit", "192.0.2.10", OLD "08:30:00Z", 3600, "'client-id':'01:cc'," HW_B);
+	map_identity(f, "hwaddr", MAC_A, "ACC-A", NULL, NULL);
+	map_identity(f, "hwaddr", MAC_B, "ACC-B", NULL, NULL);
+	o = export(f, "192.0.2.10", OLD "00:00:00Z", "2026-01-11T00:00:00Z");
+	assert_int_equal(count(o, "records"), 1);
+	r = record(o, 0);
+	assert_true(json_is_null(json_object_get(r, "account")));
+	assert_int_equal(count(r, "accounts"), 2);
+	json_decref(o);
+	o = export(f, "ACC-B", OLD "00:00:00Z", "2026-01-11T00:00:00Z");
+	assert_int_equal(count(o, "records"), 1);
+	assert_string_equal(str(record(o, 0), "start"), OLD "08:00:00Z");
+	json_decref(o);
+}
+
 static void test_held_records_before_the_horizon_are_exported(void **state)
 {
 	struct fx *f = *state;
@@ -215,6 +238,7 @@ int main(void)
 		FX_TEST(test_a_prefix_export_has_the_bindings_inside_it),
 		FX_TEST(test_an_account_export_follows_the_subscriber_map),
 		FX_TEST(test_a_binding_that_changed_hands_names_both_accounts),
+		FX_TEST(test_a_client_that_changed_cards_is_exported_with_both_accounts),
 		FX_TEST(test_held_records_before_the_horizon_are_exported),
 	};
 

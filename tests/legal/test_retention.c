@@ -144,6 +144,23 @@ static void test_an_account_hold_keeps_the_bindings_of_its_identities(void **sta
 	assert_int_equal(binding_count(f), 2);
 }
 
+static void test_an_account_hold_keeps_a_binding_its_other_card_maps_to(void **state)
+{
+	struct fx *f = *state;
+	struct attrib_purge_counts c;
+
+	/* .10's client renewed from card B, which ACC-B holds: the binding is
+	 * ACC-B's too, and a hold on ACC-B keeps it. */
+	lease4(f, "lease-commit", "192.0.2.10", OLD "08:00:00Z", 3600, "'client-id':'01:cc'," HW_A);
+	lease4(f, "lease-commit", "192.0.2.10", OLD "08:30:00Z", 3600, "'client-id':'01:cc'," HW_B);
+	map_identity(f, "hwaddr", MAC_B, "ACC-B", NULL, NULL);
+	hold(f, "CASE-9", "ACC-B");
+	c = purge(f, 0);
+	assert_int_equal(c.bindings, 0);
+	assert_int_equal(c.held, 1);
+	assert_int_equal(binding_count(f), 1);
+}
+
 static void test_an_account_hold_needs_the_mapping_at_that_time(void **state)
 {
 	struct fx *f = *state;
@@ -331,6 +348,7 @@ int main(void)
 		FX_TEST(test_a_purge_never_removes_what_an_address_hold_covers),
 		FX_TEST(test_a_prefix_hold_keeps_every_binding_inside_it),
 		FX_TEST(test_an_account_hold_keeps_the_bindings_of_its_identities),
+		FX_TEST(test_an_account_hold_keeps_a_binding_its_other_card_maps_to),
 		FX_TEST(test_an_account_hold_needs_the_mapping_at_that_time),
 		FX_TEST(test_a_hold_over_another_range_keeps_nothing),
 		FX_TEST(test_a_released_hold_keeps_nothing),
