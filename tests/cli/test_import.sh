@@ -173,6 +173,27 @@ rotation)
 	fi
 	;;
 
+upgrade)
+	# A store written before schema 010 holds the renewal of one client
+	# (client-id 01:cc) from another card only in its evidence: the upgrade
+	# keeps that card beside the binding, so that the answer names both
+	# cards' accounts (A: ACC-A, B: ACC-B) instead of the first alone.
+	printf '%s\n' 'kind,value,account,valid_from,valid_to' \
+		'hwaddr,00:00:5e:00:53:0a,ACC-A,2025-01-01T00:00:00Z,' \
+		'hwaddr,00:00:5e:00:53:0b,ACC-B,2025-01-01T00:00:00Z,' >"$tmp/subs.csv"
+	run 0 import subscribers "$tmp/subs.csv"
+	ev='{"type":"lease-commit","source":"dhcp4","server":"k","address":"192.0.2.60",'
+	ev=$ev'"client-id":"01:cc","valid-lifetime":3600,'
+	{ echo "$ev"'"hwaddr":"00:00:5e:00:53:0a","time":"2026-01-01T00:00:00Z"}'
+	  echo "$ev"'"hwaddr":"00:00:5e:00:53:0b","time":"2026-01-01T00:30:00Z"}'; } >"$tmp/ev"
+	run 0 apply "$tmp/ev"
+	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous
+	sqlite3 "$db" "DROP TRIGGER binding_identity_gone; DROP TABLE binding_identity;
+		PRAGMA user_version = 9;"
+	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous '.candidates | length' 2
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 10 ] || fail "the store was not upgraded"
+	;;
+
 bad-row)
 	subscribers
 	run 0 import kea-leases "$data/kea4.csv"
