@@ -31,6 +31,7 @@ static const char usage_main[] =
 	"  import KIND FILE...        import reference data, lease or session history\n"
 	"  report FILE...|-           abuse reports in: whose account each event was\n"
 	"  cases ACCOUNT              the abuse reports recorded against an account\n"
+	"  cases warn ACCOUNT         record that the account was warned\n"
 	"  export --case REF (--address A | --prefix P | --account ID) --from TIME --to TIME\n"
 	"         --out DIR           every record of A, P or ID over a range, for a court\n"
 	"  audit verify|show          check the audit chain; list its entries\n"
