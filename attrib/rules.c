@@ -527,10 +527,18 @@ static int session_bind(struct attrib_store *st, const struct attrib_event *ev,
 	if (!s)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, x->id);
+	/* A session keyed by its unique id may report another User-Name than
+	 * it started with: kept beside its bindings, as a DHCP client's other
+	 * card is. */
 	while (n < SESSION_BINDINGS_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		brow_read(s, &b);
 		ids[n] = b.id;
 		have[n++] = b.prefix;
+		rc = note_other_ids(st, &b, &ev->id);
+		if (rc < 0) {
+			sqlite3_reset(s);
+			return rc;
+		}
 	}
 	sqlite3_reset(s);
 	for (size_t i = 0; i < n; i++) {

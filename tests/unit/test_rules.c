@@ -884,6 +884,22 @@ static void test_reused_session_id_after_reboot_begins_new_session(void **state)
 	assert_time(cand(f, 1)->end, "open");
 }
 
+static void test_unique_session_reporting_another_user_names_both(void **state)
+{
+	struct fx *f = *state;
+
+	/* One session by its Acct-Unique-Session-Id: started as alice
+	 * (ACC-A), an Interim names bob (ACC-B): whose it was is not known. */
+	map_usual(f);
+	accounting(f, "acct-start", DAY "14:00:00Z",
+		   "'nas':'bras-1','session-id':'S1','unique-session-id':'U1','username':'alice'," V4);
+	accounting(f, "acct-interim", DAY "14:10:00Z",
+		   "'nas':'bras-1','session-id':'S1','unique-session-id':'U1','username':'bob',"
+		   "'acct-session-time':600," V4);
+	assert_int_equal(binding_count(f), 1);
+	assert_lookup(f, "100.64.0.7", DAY "14:20:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+}
+
 static void test_reused_session_id_with_lost_start_is_inferred_as_new_session(void **state)
 {
 	struct fx *f = *state;
@@ -1161,6 +1177,7 @@ int main(void)
 		FX_TEST(test_out_of_order_packets_apply_by_event_time),
 		FX_TEST(test_reused_session_id_after_reboot_begins_new_session),
 		FX_TEST(test_reused_session_id_with_lost_start_is_inferred_as_new_session),
+		FX_TEST(test_unique_session_reporting_another_user_names_both),
 		FX_TEST(test_reused_session_id_after_accounting_on_begins_new_session),
 		FX_TEST(test_stop_of_same_session_id_for_another_user_ends_nothing),
 		FX_TEST(test_unique_session_id_is_the_session_key),
