@@ -279,8 +279,9 @@ static void lookup_batch(struct attrib_request *r, json_t *list)
 	attrib_store_read_end(r->ctx->st, 0);
 	for (int s = 0; s <= ATTRIB_STATUS_OUTSIDE_RETENTION; s++)
 		if (counts[s])
-			len += (size_t)snprintf(r->status + len, sizeof(r->status) - len, "%s%s %zu",
-						len ? ", " : "", attrib_status_name(s), counts[s]);
+			len += (size_t)snprintf(r->status + len, sizeof(r->status) - len,
+						"%s%s %zu", len ? ", " : "", attrib_status_name(s),
+						counts[s]);
 	r->answer_args = json_pack("{s:o}", "lookups", answers);
 	answers = NULL;
 	attrib_request_result(r, ATTRIB_RESULT_SUCCESS, "%zu lookups", n);
@@ -476,10 +477,10 @@ static void dispatch(struct attrib_request *r, json_t *root)
 	r->role = pick_role(cmd->roles & r->roles);
 	if (!r->role) {
 		r->error = ATTRIB_ERROR_PERMISSION;
-		attrib_request_result(r, ATTRIB_RESULT_ERROR, "%s needs the role %s; uid %lld has %s",
-				      cmd->name, attrib_roles_format(cmd->roles, need, sizeof(need)),
-				      (long long)r->peer.uid,
-				      attrib_roles_format(r->roles, have, sizeof(have)));
+		attrib_request_result(
+			r, ATTRIB_RESULT_ERROR, "%s needs the role %s; uid %lld has %s", cmd->name,
+			attrib_roles_format(cmd->roles, need, sizeof(need)), (long long)r->peer.uid,
+			attrib_roles_format(r->roles, have, sizeof(have)));
 		return;
 	}
 	cmd->run(r);
@@ -525,7 +526,8 @@ static json_t *answer_of(struct attrib_request *r)
 	json_t *o = json_pack("{s:i, s:s}", "result", r->result, "text", r->text);
 
 	if (o && r->result == ATTRIB_RESULT_ERROR && !r->answer_args)
-		r->answer_args = json_pack("{s:s}", "error", r->error ? r->error : ATTRIB_ERROR_REQUEST);
+		r->answer_args =
+			json_pack("{s:s}", "error", r->error ? r->error : ATTRIB_ERROR_REQUEST);
 	if (o && r->answer_args)
 		json_object_set(o, "arguments", r->answer_args);
 	return o;

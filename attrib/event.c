@@ -232,13 +232,15 @@ static int get_time(const json_t *v, const char *field, int64_t *out, char *err,
 	if (json_is_real(v)) {
 		double s = json_real_value(v);
 
-		if (!(s > (double)-ATTRIB_TIME_LIMIT_SEC && s < (double)ATTRIB_TIME_LIMIT_SEC))
+		/* Both ends kept, as for a whole number; NaN fails both. */
+		if (!(s >= (double)-ATTRIB_TIME_LIMIT_SEC && s <= (double)ATTRIB_TIME_LIMIT_SEC))
 			return bad(err, errlen, field, "epoch seconds out of range");
 		*out = (int64_t)llround(s * 1e6);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return bad(err, errlen, field, "a time is a string (RFC 3339 or @EPOCH) or a number");
+		return bad(err, errlen, field,
+			   "a time is a string (RFC 3339 or @EPOCH) or a number");
 	if (attrib_time_parse(json_string_value(v), NULL, out, why, sizeof(why)) < 0)
 		return bad(err, errlen, field, why);
 	return 0;
@@ -290,7 +292,8 @@ static int get_field(const char *key, const json_t *v, struct attrib_event *ev, 
 			continue;
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > UINT32_MAX)
-			return bad(err, errlen, key, "expected a whole number from 0 to 4294967295");
+			return bad(err, errlen, key,
+				   "expected a whole number from 0 to 4294967295");
 		*(uint32_t *)((char *)ev + f->off) = (uint32_t)json_integer_value(v);
 		ev->has |= f->flag;
 		if (f->off == ID(iaid))
@@ -354,9 +357,11 @@ int attrib_event_validate(const struct attrib_event *ev, char *err, size_t errle
 		return bad(err, errlen, "addresses", "too many addresses in one event");
 	if (ev->type <= ATTRIB_EV_LEASE_DELETE) {
 		if (ev->naddr != 1)
-			return bad(err, errlen, "address", "a lease event carries exactly one address");
+			return bad(err, errlen, "address",
+				   "a lease event carries exactly one address");
 		if (ev->addr[0].family == 4 && ev->addr[0].len != 32)
-			return bad(err, errlen, "address", "a DHCPv4 lease is one address, not a prefix");
+			return bad(err, errlen, "address",
+				   "a DHCPv4 lease is one address, not a prefix");
 		if (ev->addr[0].family == 6 && ev->lease_type == ATTRIB_LEASE_ADDR &&
 		    ev->addr[0].len != 128)
 			return bad(err, errlen, "address",

@@ -32,21 +32,19 @@ const char *const attrib_export_event_columns[] = {
 /* Bindings of a prefix length inside [?3, ?4] (network bytes) overlapping
  * [?5, ?6): one probe of the address index per stored length. */
 #define BY_PREFIX_SQL                                                                              \
-	"SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 AND net >= ?3 AND "   \
+	"SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 AND net >= ?3 AND "  \
 	"net <= ?4 AND start < ?6 AND (until IS NULL OR until > ?5)"
 
 /* TODO: an export by account reads every binding overlapping the range:
  * the binding table has no index on identities (ingest would pay for
  * seven).  Fine for the occasional court order; slow on a very large store. */
 #define BY_ACCOUNT_SQL                                                                             \
-	"SELECT " BROW_COLUMNS " FROM binding b WHERE b.start < ?2 AND (b.until IS NULL OR "        \
-	"b.until > ?1) AND ((b.source = 4 AND b.account = ?3) OR " LEGAL_IDENTITY_MAPS(             \
-		"b", "?3", "max(b.start, ?1)", "min(coalesce(b.until, " LEGAL_OPEN_SQL "), ?2)")    \
-	" OR " LEGAL_OTHER_IDS_MAP("b", "?3", "max(b.start, ?1)",                                  \
-				   "min(coalesce(b.until, " LEGAL_OPEN_SQL "), ?2)") ")"
+	"SELECT " BROW_COLUMNS " FROM binding b WHERE b.start < ?2 AND (b.until IS NULL OR "       \
+	"b.until > ?1) AND ((b.source = 4 AND b.account = ?3) OR " LEGAL_BINDING_MAPS(             \
+		"?3", "max(b.start, ?1)", "min(coalesce(b.until, " LEGAL_OPEN_SQL "), ?2)") ")"
 
 #define MAPPED_SQL                                                                                 \
-	"SELECT DISTINCT account, valid_from, valid_to FROM subscriber WHERE valid_from < ?2 AND "  \
+	"SELECT DISTINCT account, valid_from, valid_to FROM subscriber WHERE valid_from < ?2 AND " \
 	"(valid_to IS NULL OR valid_to > ?1) AND ((kind = 'username' AND value = ?3) OR "          \
 	"(kind = 'hwaddr' AND value = ?4) OR (kind = 'client-id' AND value = ?5) OR "              \
 	"(kind = 'duid' AND value = ?6) OR (kind = 'remote-id' AND value = ?7) OR "                \
@@ -55,9 +53,9 @@ const char *const attrib_export_event_columns[] = {
 	"ORDER BY valid_from, account"
 
 #define EVENT_SQL                                                                                  \
-	"SELECT id, type, source, time, arrival, event_ts, delay, session_time, valid_lifetime, "   \
-	"subnet_id, lease_type, addresses, server, nas, acct_session_id, unique_session_id, "       \
-	"hwaddr, client_id, duid, iaid, remote_id, circuit_id, subscriber_id, username, "           \
+	"SELECT id, type, source, time, arrival, event_ts, delay, session_time, valid_lifetime, "  \
+	"subnet_id, lease_type, addresses, server, nas, acct_session_id, unique_session_id, "      \
+	"hwaddr, client_id, duid, iaid, remote_id, circuit_id, subscriber_id, username, "          \
 	"calling_station_id, hostname, note, input_octets, output_octets FROM event WHERE id = ?1"
 
 struct rows {
@@ -225,7 +223,8 @@ static json_t *identities_of(const struct brow *b)
 {
 	const struct attrib_identities *id = &b->ident;
 	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			      "hwaddr", text_json(id->hwaddr), "client-id", text_json(id->client_id),
+			      "hwaddr", text_json(id->hwaddr),
+			      "client-id", text_json(id->client_id),
 			      "duid", text_json(id->duid), "remote-id", text_json(id->remote_id),
 			      "circuit-id", text_json(id->circuit_id),
 			      "subscriber-id", text_json(id->subscriber_id),
@@ -334,26 +333,28 @@ static json_t *event_of(sqlite3_stmt *s, json_t *bindings)
 		"id", (json_int_t)sqlite3_column_int64(s, 0), "bindings", json_incref(bindings),
 		"type", attrib_event_type_name(sqlite3_column_int(s, 1)),
 		"source", attrib_source_name(sqlite3_column_int(s, 2)),
-		"time", col_time(s, 3), "arrival", col_time(s, 4), "event-timestamp", col_time(s, 5),
+		"time", col_time(s, 3), "arrival", col_time(s, 4),
+		"event-timestamp", col_time(s, 5),
 		"acct-delay-time", col_int(s, 6), "session-time", col_int(s, 7),
 		"valid-lifetime", col_int(s, 8), "subnet-id", col_int(s, 9),
 		"lease-type", col_int(s, 10),
 		"addresses", addresses_json((const char *)sqlite3_column_text(s, 11)),
 		"server", col_str(s, 12), "nas", col_str(s, 13), "acct-session-id", col_str(s, 14),
 		"acct-unique-session-id", col_str(s, 15));
+	json_t *more = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+				 "s:o}",
+				 "hwaddr", col_str(s, 16), "client-id", col_str(s, 17),
+				 "duid", col_str(s, 18), "iaid", col_int(s, 19),
+				 "remote-id", col_str(s, 20), "circuit-id", col_str(s, 21),
+				 "subscriber-id", col_str(s, 22), "username", col_str(s, 23),
+				 "calling-station-id", col_str(s, 24),
+				 "hostname", col_str(s, 25), "note", col_str(s, 26),
+				 "acct-input-octets", col_int(s, 27),
+				 "acct-output-octets", col_int(s, 28));
 
-	if (o && json_object_update_new(
-			 o, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-				      "s:o}",
-				      "hwaddr", col_str(s, 16), "client-id", col_str(s, 17),
-				      "duid", col_str(s, 18), "iaid", col_int(s, 19),
-				      "remote-id", col_str(s, 20), "circuit-id", col_str(s, 21),
-				      "subscriber-id", col_str(s, 22), "username", col_str(s, 23),
-				      "calling-station-id", col_str(s, 24),
-				      "hostname", col_str(s, 25), "note", col_str(s, 26),
-				      "acct-input-octets", col_int(s, 27),
-				      "acct-output-octets", col_int(s, 28))) < 0) {
-		json_decref(o);
+	/* json_object_update_new() takes @p more, whatever it returns. */
+	if (!o || json_object_update_new(o, more) < 0) {
+		json_decref(o ? o : more);
 		return NULL;
 	}
 	return o;
@@ -418,8 +419,9 @@ static int build(struct attrib_store *st, const struct attrib_policy *pol,
 
 	rc = sqlite3_prepare_v2(st->db, MAPPED_SQL, -1, &map, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(st->db, "SELECT event_id FROM evidence WHERE binding_id = ?1 "
-						"ORDER BY event_id", -1, &ev, NULL);
+		rc = sqlite3_prepare_v2(st->db,
+					"SELECT event_id FROM evidence WHERE binding_id = ?1 "
+					"ORDER BY event_id", -1, &ev, NULL);
 	rc = rc == SQLITE_OK ? 0 : store_error(st, rc);
 	for (size_t i = 0; rc == 0 && i < r->n; i++) {
 		json_t *names = json_array(), *periods = json_array(), *ids = json_array(), *rec;

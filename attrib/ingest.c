@@ -404,8 +404,9 @@ static void finish_file(struct attrib_ingest *in, struct jfile *f)
 		rc = unlink(from);
 	}
 	if (rc < 0 && errno != ENOENT)
-		say(in, LOG_WARNING, "journal %s applied but not %s: %s; check the permissions of %s",
-		    f->name, in->archive ? "archived" : "removed", strerror(errno),
+		say(in, LOG_WARNING,
+		    "journal %s applied but not %s: %s; check the permissions of %s", f->name,
+		    in->archive ? "archived" : "removed", strerror(errno),
 		    in->archive ? in->archive : in->dir);
 	else
 		in->stats.journals_done++;
@@ -461,8 +462,10 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 	if (rc == -EINVAL) {
 		char why[160];
 
-		snprintf(why, sizeof(why), "the file is shorter than the %llu bytes already applied "
-					   "(truncated or replaced)", (unsigned long long)f->pos);
+		snprintf(why, sizeof(why),
+			 "the file is shorter than the %llu bytes already applied "
+			 "(truncated or replaced)",
+			 (unsigned long long)f->pos);
 		set_aside(in, f, why);
 		f->aside_committed = true; /* written in the caller's transaction */
 		return file_row_write(in, f);
@@ -989,8 +992,9 @@ json_t *attrib_ingest_status(struct attrib_ingest *in)
 			      size >= 0 && (uint64_t)size > f->pos ? size - (json_int_t)f->pos : 0,
 			      "records", (json_int_t)f->records, "done", f->done);
 		if (o && f->id)
-			json_object_set_new(o, "writer-started",
-					    json_string(attrib_time_format(f->hdr.started, started)));
+			json_object_set_new(
+				o, "writer-started",
+				json_string(attrib_time_format(f->hdr.started, started)));
 		if (o && f->set_aside)
 			json_object_set_new(o, "set-aside", json_string(f->set_aside));
 		if (!o || json_array_append_new(list, o) < 0) {
@@ -1049,11 +1053,11 @@ json_t *attrib_ingest_coverage(struct attrib_ingest *in)
 	    sqlite3_prepare_v2(in->st->db, loss_sql, -1, &loss, NULL) != SQLITE_OK)
 		goto fail;
 	while ((rc = sqlite3_step(spans)) == SQLITE_ROW) {
-		json_t *o = source_json(in, loss, (const char *)sqlite3_column_text(spans, 0),
-					sqlite3_column_int64(spans, 1),
-					sqlite3_column_int64(spans, 2),
-					sqlite3_column_int64(spans, 4), sqlite3_column_int(spans, 5),
-					sqlite3_column_int64(spans, 3), now);
+		json_t *o =
+			source_json(in, loss, (const char *)sqlite3_column_text(spans, 0),
+				    sqlite3_column_int64(spans, 1), sqlite3_column_int64(spans, 2),
+				    sqlite3_column_int64(spans, 4), sqlite3_column_int(spans, 5),
+				    sqlite3_column_int64(spans, 3), now);
 
 		if (!o || json_array_append_new(list, o) < 0)
 			goto fail;

@@ -67,7 +67,8 @@ static int source_gap(struct attrib_store *st, const char *server, int64_t lo, i
 	 * the spans so far run out, which names the start of a silence. */
 	while (!gap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t first = sqlite3_column_int64(s, 0), last = sqlite3_column_int64(s, 1);
-		int64_t reach = sqlite3_column_int(s, 3) ? last : last + 2 * sqlite3_column_int64(s, 2);
+		int64_t reach =
+			sqlite3_column_int(s, 3) ? last : last + 2 * sqlite3_column_int64(s, 2);
 
 		if (!started && first > cursor)
 			cursor = first;
@@ -127,8 +128,10 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		a->coverage = ATTRIB_COVERAGE_GAP;
-		snprintf(a->coverage_note, sizeof(a->coverage_note), "%.64s lost %lld events from %s to %s",
-			 (const char *)sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 3),
+		snprintf(a->coverage_note, sizeof(a->coverage_note),
+			 "%.64s lost %lld events from %s to %s",
+			 (const char *)sqlite3_column_text(s, 0),
+			 (long long)sqlite3_column_int64(s, 3),
 			 attrib_time_format(sqlite3_column_int64(s, 1), f),
 			 attrib_time_format(sqlite3_column_int64(s, 2), t));
 	} else if (rc == SQLITE_DONE) {
@@ -492,6 +495,7 @@ static json_t *identities_json(const struct attrib_identities *id)
 
 static json_t *candidate_json(const struct attrib_candidate *c)
 {
+	const char *confidence = c->confidence == ATTRIB_CONFIRMED ? "confirmed" : "unconfirmed";
 	char buf[ATTRIB_ADDR_STRLEN];
 
 	return json_pack("{s:o, s:{s:s, s:s}, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:b, "
@@ -506,7 +510,7 @@ static json_t *candidate_json(const struct attrib_candidate *c)
 			 "source", attrib_source_name(c->source),
 			 "server", text_or_null(c->server),
 			 "session-id", text_or_null(c->session_id),
-			 "confidence", c->confidence == ATTRIB_CONFIRMED ? "confirmed" : "unconfirmed",
+			 "confidence", confidence,
 			 "start-inferred", c->start_inferred,
 			 "last-seen", time_or_null(c->last_seen));
 }

@@ -38,11 +38,11 @@ static const char *const sql[Q__COUNT] = {
 			   "VALUES (?1, ?2, ?3)",
 	[Q_OTHER_IDS] = "SELECT kind, value FROM binding_identity WHERE binding_id = ?1",
 	[Q_EVENT_ADD] =
-		"INSERT OR IGNORE INTO event (digest, type, source, time, arrival, event_ts, delay, "
-		"session_time, valid_lifetime, subnet_id, lease_type, addresses, server, nas, "
-		"acct_session_id, unique_session_id, hwaddr, client_id, duid, iaid, remote_id, "
-		"circuit_id, subscriber_id, username, calling_station_id, hostname, note, "
-		"input_octets, output_octets) VALUES "
+		"INSERT OR IGNORE INTO event (digest, type, source, time, arrival, event_ts, "
+		"delay, session_time, valid_lifetime, subnet_id, lease_type, addresses, server, "
+		"nas, acct_session_id, unique_session_id, hwaddr, client_id, duid, iaid, "
+		"remote_id, circuit_id, subscriber_id, username, calling_station_id, hostname, "
+		"note, input_octets, output_octets) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 		"?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
 	[Q_EVIDENCE_ADD] = "INSERT OR IGNORE INTO evidence (binding_id, event_id) VALUES (?1, ?2)",
@@ -56,9 +56,10 @@ static const char *const sql[Q__COUNT] = {
 	[Q_LEASE_BEFORE] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 "
 			   "AND net = ?3 AND start <= ?4 AND session_id IS NULL AND source != 4 "
 			   "ORDER BY start DESC LIMIT 1",
-	[Q_LEASE_EXTEND] = "UPDATE binding SET last_seen = max(last_seen, ?2), "
-			   "expected_end = max(expected_end, ?3), until = CASE WHEN end_time IS NULL "
-			   "THEN max(expected_end, ?3) ELSE until END WHERE id = ?1",
+	[Q_LEASE_EXTEND] =
+		"UPDATE binding SET last_seen = max(last_seen, ?2), "
+		"expected_end = max(expected_end, ?3), until = CASE WHEN end_time IS NULL "
+		"THEN max(expected_end, ?3) ELSE until END WHERE id = ?1",
 	/* Identities a renewal shows that the binding had not seen. */
 	[Q_BINDING_FILL] = "UPDATE binding SET hwaddr = coalesce(hwaddr, ?2), client_id = "
 			   "coalesce(client_id, ?3), duid = coalesce(duid, ?4), remote_id = "
@@ -87,10 +88,12 @@ static const char *const sql[Q__COUNT] = {
 	[Q_LEASE_EVENT] = "SELECT type, source, time, valid_lifetime, subnet_id, lease_type, "
 			  "server, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "
 			  "subscriber_id, hostname FROM event WHERE id = ?1",
-	[Q_SESSION_BEFORE] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
-			     "WHERE key = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
-	[Q_SESSION_AFTER] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
-			    "WHERE key = ?1 AND start > ?2 ORDER BY start LIMIT 1",
+	[Q_SESSION_BEFORE] =
+		"SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
+		"WHERE key = ?1 AND start <= ?2 ORDER BY start DESC LIMIT 1",
+	[Q_SESSION_AFTER] =
+		"SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
+		"WHERE key = ?1 AND start > ?2 ORDER BY start LIMIT 1",
 	[Q_SESSION_ADD] = "INSERT INTO session (key, nas, start, end_time, end_reason, last_seen, "
 			  "start_inferred) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_SESSION_UPDATE] = "UPDATE session SET start = ?2, end_time = ?3, end_reason = ?4, "
@@ -102,22 +105,25 @@ static const char *const sql[Q__COUNT] = {
 				    "WHERE session_id = ?1",
 	[Q_SESSION_RESTART_BINDINGS] = "UPDATE binding SET start = ?2, start_inferred = ?3 "
 				       "WHERE session_id = ?1 AND start = ?4",
-	[Q_NAS_OPEN] = "SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
-		       "WHERE nas = ?1 AND end_time IS NULL AND start <= ?2",
+	[Q_NAS_OPEN] =
+		"SELECT id, start, end_time, last_seen, start_inferred, end_reason FROM session "
+		"WHERE nas = ?1 AND end_time IS NULL AND start <= ?2",
 	/* The NAS's first Accounting-On or -Off (types 9, 10) after ?2. */
 	[Q_NAS_RESTART_AFTER] = "SELECT min(time) FROM event WHERE type IN (9, 10) AND nas = ?1 "
 				"AND time > ?2",
 	[Q_SUBSCRIBER_ADD] = "INSERT INTO subscriber (kind, value, account, valid_from, valid_to) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5)",
 	/* Accounts the identity mapped to at any time in [?3, ?4]. */
-	[Q_SUBSCRIBER_MAP] = "SELECT account FROM subscriber WHERE kind = ?1 AND "
-			     "value = ?2 AND valid_from <= ?4 AND (valid_to IS NULL OR valid_to > ?3)",
+	[Q_SUBSCRIBER_MAP] =
+		"SELECT account FROM subscriber WHERE kind = ?1 AND "
+		"value = ?2 AND valid_from <= ?4 AND (valid_to IS NULL OR valid_to > ?3)",
 	[Q_PROBE] = "SELECT " BROW_COLUMNS " FROM binding WHERE family = ?1 AND plen = ?2 AND "
 		    "net = ?3 AND start <= ?5 AND (until IS NULL OR until > ?4) ORDER BY start",
 	/* The next server after ?1: an index probe per server, never a scan. */
 	[Q_HEARD_SOURCES] = "SELECT min(server_id) FROM heard WHERE server_id > ?1",
-	[Q_HEARD_SPANS] = "SELECT first, last, interval, closed FROM heard WHERE server_id = ?1 AND "
-			  "first <= ?2 ORDER BY first",
+	[Q_HEARD_SPANS] =
+		"SELECT first, last, interval, closed FROM heard WHERE server_id = ?1 AND "
+		"first <= ?2 ORDER BY first",
 	[Q_LOSS_NEAR] = "SELECT server_id, first, last, lost FROM loss WHERE last >= ?1 AND "
 			"first <= ?2 AND lost > 0 ORDER BY first LIMIT 1",
 	[Q_CASE_ADD] = "INSERT OR IGNORE INTO case_report (account, digest, kind, report_type, "
@@ -738,8 +744,9 @@ static int64_t event_digest(const struct attrib_event *ev, int64_t t)
 			       ev->id.hwaddr, ev->id.client_id, ev->id.duid, ev->id.remote_id,
 			       ev->id.circuit_id, ev->id.subscriber_id, ev->id.username,
 			       ev->id.calling_station_id, ev->id.hostname };
-	int64_t nums[8] = { ev->type, ev->source, t, ev->valid_lifetime, ev->session_time,
-			    ev->id.has_iaid ? (int64_t)ev->id.iaid : -1, ev->lease_type, ev->naddr };
+	int64_t iaid = ev->id.has_iaid ? (int64_t)ev->id.iaid : -1;
+	int64_t nums[8] = { ev->type, ev->source, t, ev->valid_lifetime, ev->session_time, iaid,
+			    ev->lease_type, ev->naddr };
 	char buf[sizeof(nums) + sizeof(ev->addr) + sizeof(strs) / sizeof(*strs) * ATTRIB_STR_MAX];
 	size_t n = 0;
 

@@ -82,9 +82,9 @@ struct brow {
 
 /* The columns brow_read() expects, in order, for SELECTs on binding. */
 #define BROW_COLUMNS                                                                               \
-	"id, family, plen, net, start, until, end_time, expected_end, last_seen, "                  \
-	"confirmed_until, start_inferred, source, session_id, lease_type, end_reason, account, "    \
-	"server, acct_session_id, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "           \
+	"id, family, plen, net, start, until, end_time, expected_end, last_seen, "                 \
+	"confirmed_until, start_inferred, source, session_id, lease_type, end_reason, account, "   \
+	"server, acct_session_id, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "          \
 	"subscriber_id, username, calling_station_id, hostname"
 
 struct attrib_store {

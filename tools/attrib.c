@@ -203,6 +203,7 @@ static void print_candidate(const json_t *c)
 {
 	const json_t *id = json_object_get(c, "identity");
 	const char *reason = str_or(c, "end-reason", NULL);
+	bool inferred = json_is_true(json_object_get(c, "start-inferred"));
 
 	printf("  %-20s %s .. %s%s%s%s\n", str_or(c, "prefix", "?"), str_or(c, "start", "?"),
 	       str_or(c, "end", "(open)"), reason ? " (" : "", reason ? reason : "",
@@ -211,10 +212,10 @@ static void print_candidate(const json_t *c)
 	if (id)
 		printf("  %-20s %s %s, %s %s, %s%s\n", "", str_or(c, "source", "?"),
 		       str_or(c, "server", "-"), str_or(id, "kind", "?"), str_or(id, "value", "?"),
-		       str_or(c, "confidence", "?"),
-		       json_is_true(json_object_get(c, "start-inferred")) ? ", start inferred" : "");
+		       str_or(c, "confidence", "?"), inferred ? ", start inferred" : "");
 	else
-		printf("  %-20s %s, %s\n", "", str_or(c, "source", "?"), str_or(c, "confidence", "?"));
+		printf("  %-20s %s, %s\n", "", str_or(c, "source", "?"),
+		       str_or(c, "confidence", "?"));
 	printf("  %-20s account: %s\n", "", str_or(c, "account", "(unmapped)"));
 }
 
@@ -309,7 +310,8 @@ static int cmd_history(struct cli *c, const struct args *x, int argc, char **arg
 
 	if (argc != 2 || !x->from || !x->to)
 		return usage_error("%s", "history takes ADDRESS --from TIME --to TIME");
-	if ((rc = parse_address(argv[1], &addr)) || (rc = cli_parse_time(c, "--from", x->from, &from)) ||
+	if ((rc = parse_address(argv[1], &addr)) ||
+	    (rc = cli_parse_time(c, "--from", x->from, &from)) ||
 	    (rc = cli_parse_time(c, "--to", x->to, &to)))
 		return rc;
 	if (to <= from)
@@ -456,7 +458,8 @@ int main(int argc, char **argv)
 		case OPT_TO: x.to = optarg; break;
 		case OPT_HELP: x.help = true; break;
 		case OPT_VERSION:
-			printf("attrib %s (schema %d)\n", ATTRIB_VERSION, attrib_store_schema_latest());
+			printf("attrib %s (schema %d)\n", ATTRIB_VERSION,
+			       attrib_store_schema_latest());
 			return 0;
 		case OPT_STALE:
 			if ((rc = parse_seconds("stale-after", optarg, &c.policy.stale_after)))

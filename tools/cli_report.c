@@ -195,9 +195,9 @@ static int answer_one(struct run *r, const struct report_fact *f, json_t *answer
 		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o, s:s, s:s, s:s}", "type",
 				      "event", "file", r->file, "report", r->report_no, "kind",
 				      report_kind_name(r->info.kind), "address",
-				      attrib_prefix_format(&f->addr, abuf), "time", time_json(f->time),
-				      "time-input", f->text, "time-field", f->field, "zone",
-				      report_zone_name(f->zone));
+				      attrib_prefix_format(&f->addr, abuf), "time",
+				      time_json(f->time), "time-input", f->text, "time-field",
+				      f->field, "zone", report_zone_name(f->zone));
 
 		if (o) {
 			json_object_set_new(o, "port", f->port >= 0 ? json_integer(f->port)
@@ -257,10 +257,12 @@ static int resolve(struct run *r, json_t **answers)
 	for (size_t i = 0; list && i < r->n_pend; i++) {
 		const struct report_fact *f = &r->pend[i];
 
-		if (json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "address",
-							  attrib_prefix_format(&f->addr, abuf),
-							  "time", attrib_time_format(f->time, tbuf),
-							  "tolerance", (json_int_t)r->tolerance)) < 0) {
+		json_t *q = json_pack("{s:s, s:s, s:I}", "address",
+				      attrib_prefix_format(&f->addr, abuf),
+				      "time", attrib_time_format(f->time, tbuf),
+				      "tolerance", (json_int_t)r->tolerance);
+
+		if (json_array_append_new(list, q) < 0) {
 			json_decref(list);
 			list = NULL;
 		}
@@ -519,10 +521,10 @@ static int report_end(struct run *r, struct report_done *d)
 		for (size_t i = 0; i < d->n_accounts; i++) {
 			const struct report_account *a = d->accounts[i];
 
-			json_array_append_new(accts, json_pack("{s:s, s:I, s:O?}", "account",
-							       a->account, "events",
-							       (json_int_t)a->events, "ledger",
-							       json_object_get(ledger, a->account)));
+			json_array_append_new(accts,
+					      json_pack("{s:s, s:I, s:O?}", "account", a->account,
+							"events", (json_int_t)a->events, "ledger",
+							json_object_get(ledger, a->account)));
 		}
 		o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}",
 			      "type", "report", "file", d->file, "report", r->report_no, "kind",

@@ -132,7 +132,8 @@ static void retention_cb(uv_timer_t *t)
 			: answer ? json_string_value(json_object_get(answer, "text"))
 				 : "out of memory");
 	else
-		log_info("store", "retention: %s", json_string_value(json_object_get(answer, "text")));
+		log_info("store", "retention: %s",
+			 json_string_value(json_object_get(answer, "text")));
 	json_decref(answer);
 }
 
@@ -184,7 +185,8 @@ int attribd_reload(struct attribd *d, char *err, size_t errlen)
 	    !same(next->journal_dir, d->cfg->journal_dir) ||
 	    !same(next->archive_dir, d->cfg->archive_dir) ||
 	    !same(next->socket_name, d->cfg->socket_name) ||
-	    next->socket_mode != d->cfg->socket_mode || next->socket_group != d->cfg->socket_group ||
+	    next->socket_mode != d->cfg->socket_mode ||
+	    next->socket_group != d->cfg->socket_group ||
 	    next->limits.batch_events != d->cfg->limits.batch_events)
 		log_warn("config", "database, directories, socket and batch-events keep their "
 				   "running values; restart attribd to change them");
@@ -329,9 +331,12 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "test", required_argument, NULL, 't' },
-		{ "debug", no_argument, NULL, 'd' },        { "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", required_argument, NULL, 't' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 
 	while ((opt = getopt_long(argc, argv, "c:t:dVh", longopts, NULL)) != -1) {

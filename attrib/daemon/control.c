@@ -95,7 +95,8 @@ static void cmd_statistics(struct attrib_request *r)
 		(json_int_t)d->cmd.results[1], "unsupported", (json_int_t)d->cmd.results[2],
 		"empty", (json_int_t)d->cmd.results[3],
 		"lookups", (json_int_t)d->cmd.lookups, "histories", (json_int_t)d->cmd.histories,
-		"audit-failures", (json_int_t)d->cmd.audit_failures, "reloads", (json_int_t)d->stats.reloads,
+		"audit-failures", (json_int_t)d->cmd.audit_failures,
+		"reloads", (json_int_t)d->stats.reloads,
 		"ingest", "events", (json_int_t)is.events, "heartbeats", (json_int_t)is.heartbeats,
 		"losses", (json_int_t)is.losses, "repeats", (json_int_t)is.repeats,
 		"journals-done", (json_int_t)is.journals_done, "journals-corrupt",
@@ -113,7 +114,8 @@ static void cmd_reload(struct attrib_request *r)
 	char err[ATTRIB_TEXT_MAX - 40];
 
 	if (attribd_reload(attrib_request_arg(r), err, sizeof(err)) < 0) {
-		attrib_request_result(r, ATTRIB_RESULT_ERROR, "configuration not reloaded: %s", err);
+		attrib_request_result(r, ATTRIB_RESULT_ERROR, "configuration not reloaded: %s",
+				      err);
 		return;
 	}
 	attrib_request_result(r, ATTRIB_RESULT_SUCCESS, "configuration reloaded");

@@ -478,8 +478,8 @@ static void sweep_cb(uv_timer_t *t)
 			uv_buf_t b = uv_buf_init((char *)line, sizeof(line) - 1);
 
 			s->stats.idle++;
-			log_info("socket", "pid %d uid %u: closed after %u s idle", (int)c->peer.pid,
-				 (unsigned)c->peer.uid, s->lim.idle_timeout);
+			log_info("socket", "pid %d uid %u: closed after %u s idle",
+				 (int)c->peer.pid, (unsigned)c->peer.uid, s->lim.idle_timeout);
 			/* Said without waiting: an idle client may not read either. */
 			if (!c->dirty && queued(c) == 0)
 				uv_try_write((uv_stream_t *)&c->pipe, &b, 1);

@@ -131,6 +131,18 @@ def read_answers(s, n, into):
     into.append(bytes(buf))
 
 
+def pipelined(s, reqs):
+    """Write every request of @reqs on @s while a thread reads the answers,
+    one line each: return the answers (raw bytes) and the seconds taken."""
+    got = []
+    th = threading.Thread(target=read_answers, args=(s, len(reqs), got))
+    t = time.time()
+    th.start()
+    s.sendall(b''.join(reqs))
+    th.join()
+    return got[0], time.time() - t
+
+
 def bench_socket(d):
     print('# bench_attribd socket: lookups over attribd\'s Unix socket on bench_lookup\'s store')
     print('# scale %g (--scale or ATTRIB_BENCH_SCALE); target 50000 lookups/s' % SCALE)
@@ -156,22 +168,12 @@ def bench_socket(d):
     # A warm-up pass, so every run reads the same cache.
     s = socket.socket(socket.AF_UNIX)
     s.connect(dm.sock)
-    got = []
-    th = threading.Thread(target=read_answers, args=(s, len(reqs), got))
-    th.start()
-    s.sendall(b''.join(reqs))
-    th.join()
+    pipelined(s, reqs)
 
     # Pipelined: one client writes every request while it reads answers.
-    got = []
-    th = threading.Thread(target=read_answers, args=(s, len(reqs), got))
-    t = time.time()
-    th.start()
-    s.sendall(b''.join(reqs))
-    th.join()
-    secs = time.time() - t
+    got, secs = pipelined(s, reqs)
     s.close()
-    answers = got[0].decode().splitlines()
+    answers = got.decode().splitlines()
     if len(answers) != len(qs):
         die('%d answers to %d lookups' % (len(answers), len(qs)))
     wrong = 0
@@ -210,15 +212,9 @@ def bench_socket(d):
     batches = [(json.dumps({'command': 'lookup', 'arguments': {'lookups': [
         {'address': a, 'time': t} for a, t, _ in qs[i:i + 100]]}}) + '\n').encode()
         for i in range(0, len(qs), 100)]
-    got = []
-    th = threading.Thread(target=read_answers, args=(s, len(batches), got))
-    t = time.time()
-    th.start()
-    s.sendall(b''.join(batches))
-    th.join()
-    secs_b = time.time() - t
+    got, secs_b = pipelined(s, batches)
     s.close()
-    if got[0].count(b'\n') != len(batches):
+    if got.count(b'\n') != len(batches):
         die('batch answers missing')
     figure('batch100.rate', len(qs) / secs_b, 'lookups/s')
     figure('pipelined.vs_batch100', secs_b / secs, 'x')

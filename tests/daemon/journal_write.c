@@ -89,7 +89,8 @@ static int raw_record(const char *line, size_t len, struct attrib_journal_record
 		rec->kind = ATTRIB_JOURNAL_REC_SEAL;
 		rec->seal.time = time_of(o, "seal");
 		rec->seal.reason = ATTRIB_JOURNAL_CLOSED;
-		rec->seal.counts.events = (uint64_t)json_integer_value(json_object_get(o, "events"));
+		rec->seal.counts.events =
+			(uint64_t)json_integer_value(json_object_get(o, "events"));
 		rec->seal.file_events = rec->seal.counts.events;
 	} else {
 		rec->kind = ATTRIB_JOURNAL_REC_EVENT;
@@ -142,7 +143,8 @@ static int write_raw(const char *dir, const char *server, const char *start)
 		}
 		n = attrib_journal_encode(&rec, buf, sizeof(buf));
 		if (n < 0 || fwrite(buf, 1, (size_t)n, f) != (size_t)n) {
-			fprintf(stderr, "journal-write: record: %s\n", strerror(n < 0 ? -n : errno));
+			fprintf(stderr, "journal-write: record: %s\n",
+				strerror(n < 0 ? -n : errno));
 			rc = 1;
 			break;
 		}

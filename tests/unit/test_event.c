@@ -235,6 +235,23 @@ static void test_time_without_zone_is_refused(void **state)
 		"time");
 }
 
+/* A number of seconds reaches as far as "@EPOCH" and the journal do, 1e12
+ * seconds either way, written whole or with a fraction alike. */
+static void test_numeric_time_stops_at_the_time_limit(void **state)
+{
+	struct attrib_event ev;
+
+	(void)state;
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':1000000000000}", &ev);
+	assert_int_equal(ev.arrival, ATTRIB_TIME_LIMIT_SEC * ATTRIB_USEC);
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':1000000000000.0}", &ev);
+	assert_int_equal(ev.arrival, ATTRIB_TIME_LIMIT_SEC * ATTRIB_USEC);
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':-1e12}", &ev);
+	assert_int_equal(ev.arrival, -ATTRIB_TIME_LIMIT_SEC * ATTRIB_USEC);
+	refused("{'type':'acct-on','nas':'bras-1','arrival':1000000000001}", "out of range");
+	refused("{'type':'acct-on','nas':'bras-1','arrival':1000000000000.5}", "out of range");
+}
+
 static void test_text_that_is_not_one_json_object_is_refused(void **state)
 {
 	(void)state;
@@ -429,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_missing_required_fields_are_refused_by_name),
 		cmocka_unit_test(test_unknown_names_and_wrong_types_are_refused),
 		cmocka_unit_test(test_time_without_zone_is_refused),
+		cmocka_unit_test(test_numeric_time_stops_at_the_time_limit),
 		cmocka_unit_test(test_text_that_is_not_one_json_object_is_refused),
 		cmocka_unit_test(test_more_addresses_than_an_event_holds_are_refused),
 		cmocka_unit_test(test_lease_event_round_trips_through_json),

@@ -388,24 +388,6 @@ static void test_other_card_seen_later_leaves_an_earlier_binding_when_rebuilt(vo
 	assert_time(cand(f, 0)->start, DAY "14:30:00Z");
 }
 
-static void test_dhcp6_same_duid_through_another_relay_port_names_both(void **state)
-{
-	struct fx *f = *state;
-
-	/* The same DUID and IAID renew through another relay port: remote-id
-	 * R1 maps to ACC-A, R2 to ACC-B. */
-	map_identity(f, "remote-id", "R1", "ACC-A", NULL, NULL);
-	map_identity(f, "remote-id", "R2", "ACC-B", NULL, NULL);
-	apply(f, "{'type':'lease-commit','source':'dhcp6','server':'kea6-a','address':'2001:db8::7',"
-		 "'duid':'00:03:00:01:00:00:5e:00:53:01','iaid':1,'remote-id':'R1',"
-		 "'time':'" DAY "14:00:00Z','valid-lifetime':3600}");
-	apply(f, "{'type':'lease-commit','source':'dhcp6','server':'kea6-a','address':'2001:db8::7',"
-		 "'duid':'00:03:00:01:00:00:5e:00:53:01','iaid':1,'remote-id':'R2',"
-		 "'time':'" DAY "14:30:00Z','valid-lifetime':3600}");
-	assert_int_equal(binding_count(f), 1);
-	assert_lookup(f, "2001:db8::7", DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
-}
-
 static void test_dhcp4_other_client_id_on_same_hwaddr_is_another_client(void **state)
 {
 	struct fx *f = *state;
@@ -433,6 +415,24 @@ static void lease6(struct fx *f, const char *type, const char *addr, const char 
 }
 
 #define DUID "00:03:00:01:00:00:5e:00:53:01"
+
+static void test_dhcp6_same_duid_through_another_relay_port_names_both(void **state)
+{
+	struct fx *f = *state;
+
+	/* The same DUID and IAID renew through another relay port: remote-id
+	 * R1 maps to ACC-A, R2 to ACC-B. */
+	map_identity(f, "remote-id", "R1", "ACC-A", NULL, NULL);
+	map_identity(f, "remote-id", "R2", "ACC-B", NULL, NULL);
+	apply(f, "{'type':'lease-commit','source':'dhcp6','server':'kea6-a',"
+		 "'address':'2001:db8::7','duid':'" DUID "','iaid':1,'remote-id':'R1',"
+		 "'time':'" DAY "14:00:00Z','valid-lifetime':3600}");
+	apply(f, "{'type':'lease-commit','source':'dhcp6','server':'kea6-a',"
+		 "'address':'2001:db8::7','duid':'" DUID "','iaid':1,'remote-id':'R2',"
+		 "'time':'" DAY "14:30:00Z','valid-lifetime':3600}");
+	assert_int_equal(binding_count(f), 1);
+	assert_lookup(f, "2001:db8::7", DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+}
 
 static void test_dhcp6_renewal_with_same_duid_and_iaid_extends(void **state)
 {
@@ -884,6 +884,9 @@ static void test_reused_session_id_after_reboot_begins_new_session(void **state)
 	assert_time(cand(f, 1)->end, "open");
 }
 
+/* Session S1 of NAS bras-1, keyed by its Acct-Unique-Session-Id U1. */
+#define U1 "'nas':'bras-1','session-id':'S1','unique-session-id':'U1',"
+
 static void test_unique_session_reporting_another_user_names_both(void **state)
 {
 	struct fx *f = *state;
@@ -891,11 +894,9 @@ static void test_unique_session_reporting_another_user_names_both(void **state)
 	/* One session by its Acct-Unique-Session-Id: started as alice
 	 * (ACC-A), an Interim names bob (ACC-B): whose it was is not known. */
 	map_usual(f);
-	accounting(f, "acct-start", DAY "14:00:00Z",
-		   "'nas':'bras-1','session-id':'S1','unique-session-id':'U1','username':'alice'," V4);
+	accounting(f, "acct-start", DAY "14:00:00Z", U1 "'username':'alice'," V4);
 	accounting(f, "acct-interim", DAY "14:10:00Z",
-		   "'nas':'bras-1','session-id':'S1','unique-session-id':'U1','username':'bob',"
-		   "'acct-session-time':600," V4);
+		   U1 "'username':'bob','acct-session-time':600," V4);
 	assert_int_equal(binding_count(f), 1);
 	assert_lookup(f, "100.64.0.7", DAY "14:20:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
 }
