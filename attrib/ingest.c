@@ -36,7 +36,6 @@
 #include "attrib/store_int.h"
 #include "attrib/times.h"
 
-#define BATCH_DEFAULT       5000
 #define INTERVAL_DEFAULT_US (30 * ATTRIB_USEC) /* until a file's first heartbeat */
 #define SPANS_MAX           256                /* servers heard from, kept in memory */
 #define FDS_KEPT            64                 /* descriptors journals leave to the rest */
@@ -946,7 +945,7 @@ int attrib_ingest_open(struct attrib_store *st, const struct attrib_policy *pol,
 		return -ENOMEM;
 	in->st = st;
 	in->pol = pol;
-	in->batch = cfg->batch_events ? cfg->batch_events : BATCH_DEFAULT;
+	in->batch = cfg->batch_events ? cfg->batch_events : ATTRIB_INGEST_BATCH_DEFAULT;
 	in->dir = strdup(cfg->journal_dir);
 	in->archive = cfg->archive_dir ? strdup(cfg->archive_dir) : NULL;
 	if (!in->dir || (cfg->archive_dir && !in->archive)) {

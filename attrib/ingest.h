@@ -16,10 +16,13 @@
 
 struct attrib_ingest;
 
+/* Events attribd applies per transaction unless configured (batch-events). */
+#define ATTRIB_INGEST_BATCH_DEFAULT 5000
+
 struct attrib_ingest_config {
 	const char *journal_dir;  /* where the hooks write; required */
 	const char *archive_dir;  /* fully applied journals move here; NULL: removed */
-	size_t batch_events;      /* events per transaction; 0: 5000 */
+	size_t batch_events;      /* events per transaction; 0: the default */
 };
 
 /** Start ingesting into @p st (which the caller keeps open and owns) from

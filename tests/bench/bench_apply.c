@@ -3,7 +3,8 @@
  * simulated ISP (DHCPv4 clients renewing at half lifetime, releasing, leaving
  * silently and having their address handed to someone else, and PPPoE users
  * with RADIUS start, interim and stop) produces a time-ordered stream that is
- * applied in transactions of ATTRIB_BENCH_BATCH events (1000 unless set). */
+ * applied in transactions of ATTRIB_BENCH_BATCH events (unless set, as many as attribd
+ * applies in one: ATTRIB_INGEST_BATCH_DEFAULT). */
 #include "bench_common.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "attrib/addr.h"
 #include "attrib/event.h"
+#include "attrib/ingest.h"
 #include "attrib/store.h"
 
 #define FULL_EVENTS      1000000
@@ -335,9 +337,9 @@ static void load_subscribers(const struct gen *g, struct attrib_store *st)
 static size_t batch_size(void)
 {
 	const char *s = getenv("ATTRIB_BENCH_BATCH");
-	long v = s != NULL ? strtol(s, NULL, 10) : 1000;
+	long v = s != NULL ? strtol(s, NULL, 10) : 0;
 
-	return v > 0 && v <= 100000 ? (size_t)v : 1000;
+	return v > 0 && v <= 100000 ? (size_t)v : ATTRIB_INGEST_BATCH_DEFAULT;
 }
 
 int main(int argc, char **argv)
