@@ -185,6 +185,19 @@ static int binding_fill(struct attrib_store *st, int64_t id, const struct attrib
 	return store_exec(st, s);
 }
 
+/* What an event of the binding's own client shows about who held it: the
+ * identities first seen now (relay ids often come only with a relayed
+ * request) and other values of kinds the binding has, so that one naming
+ * another account makes the answer ambiguous.  Renewals, releases,
+ * declines, expiries and deletions alike: each is the holder speaking. */
+static int note_identities(struct attrib_store *st, const struct brow *b,
+			   const struct attrib_identities *e)
+{
+	int rc = identities_new(&b->ident, e) ? binding_fill(st, b->id, e) : 0;
+
+	return rc < 0 ? rc : note_other_ids(st, b, e);
+}
+
 static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, int64_t t,
 			int64_t event_id)
 {
@@ -199,17 +212,10 @@ static int lease_commit(struct attrib_store *st, const struct attrib_event *ev, 
 		return rc;
 	if (rc == 1 && t < cur.until) {
 		if (same_client(&cur, key)) {
-			/* Renewal, retransmission or HA partner: extend, never duplicate,
-			 * and keep the identities first seen now (relay ids often come
-			 * only with a relayed request), so that one naming another
-			 * account makes the answer ambiguous.  A lease the file said
-			 * was deleted at an unknown time is open again: the same
-			 * client holds it.  Another value of a kind the binding has
-			 * is kept beside it. */
-			rc = identities_new(&cur.ident, &ev->id) ? binding_fill(st, cur.id, &ev->id)
-								  : 0;
-			if (rc == 0)
-				rc = note_other_ids(st, &cur, &ev->id);
+			/* Renewal, retransmission or HA partner: extend, never duplicate.
+			 * A lease the file said was deleted at an unknown time is open
+			 * again: the same client holds it. */
+			rc = note_identities(st, &cur, &ev->id);
 			if (rc == 0 && strcmp(cur.end_reason, "deleted") == 0)
 				rc = binding_set(st, Q_BINDING_REOPEN, cur.id, expected, t);
 			else if (rc == 0)
@@ -270,6 +276,8 @@ static int lease_end(struct attrib_store *st, const struct attrib_event *ev, int
 									     : "declined");
 		break;
 	}
+	if (rc == 0 && key[0])
+		rc = note_identities(st, &cur, &ev->id);
 	return rc < 0 ? rc : link_evidence(st, cur.id, event_id);
 }
 

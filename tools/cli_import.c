@@ -733,13 +733,18 @@ static int kea_address(const struct kea_reader *k, struct attrib_event *ev)
  * One row as the event it records.  A row is the lease as written at its
  * last change; expire = cltt + valid_lifetime.  valid_lifetime 0 is a
  * deletion (release, lease4-del, flush of a reclaimed lease) whose expire is
- * the deleted lease's last cltt, not the time of the deletion.
+ * the deleted lease's last cltt, not the time of the deletion.  A reclaimed
+ * lease (state 2) keeps its client and its last commit: the row records that
+ * commit too, in *commit (type 0 for every other row), and is often all
+ * that is left of it once Kea's file cleanup kept each lease's last row.
  */
-static int kea_event(const struct kea_reader *k, struct attrib_event *ev)
+static int kea_event(const struct kea_reader *k, struct attrib_event *ev,
+		     struct attrib_event *commit)
 {
 	uint64_t valid, expire, subnet, state = 0;
 
 	memset(ev, 0, sizeof(*ev));
+	commit->type = 0;
 	ev->source = ATTRIB_SRC_IMPORT;
 	snprintf(ev->server, sizeof(ev->server), "%s", k->server);
 	if (parse_uint(k, K_VALID, UINT32_MAX, &valid) < 0 ||
@@ -780,6 +785,14 @@ static int kea_event(const struct kea_reader *k, struct attrib_event *ev)
 
 	if (kea_address(k, ev) < 0 || kea_identities(k, ev) < 0)
 		return -EINVAL;
+	if (ev->type == ATTRIB_EV_LEASE_EXPIRE &&
+	    (ev->id.hwaddr[0] || ev->id.client_id[0] || ev->id.duid[0])) {
+		*commit = *ev;
+		commit->type = ATTRIB_EV_LEASE_COMMIT;
+		commit->time = (int64_t)(expire - valid) * ATTRIB_USEC;
+		commit->valid_lifetime = (uint32_t)valid;
+		commit->has |= ATTRIB_HAS_LIFETIME;
+	}
 	return 0;
 }
 
@@ -825,8 +838,8 @@ static int kea_header(struct kea_reader *k)
 static int import_kea(struct import *im, struct csv *r, const char *server)
 {
 	struct kea_reader k = { .r = r, .server = server };
-	struct attrib_event ev;
-	int rc;
+	struct attrib_event ev, commit;
+	int rc, known;
 
 	rc = kea_header(&k);
 	if (rc < 0)
@@ -836,13 +849,20 @@ static int import_kea(struct import *im, struct csv *r, const char *server)
 			csv_error(r, "%zu fields where the header has %zu", r->nfield, k.ncol);
 			return CLI_EXIT_DATA;
 		}
-		if (kea_event(&k, &ev) < 0)
+		if (kea_event(&k, &ev, &commit) < 0)
 			return CLI_EXIT_DATA;
-		rc = attrib_store_apply(im->st, &im->c->policy, &ev);
-		if (rc < 0)
-			return store_error(im, r, rc, attrib_event_type_name(ev.type));
-		im->applied += rc;
-		im->repeats += !rc;
+		/* A row is known when every event it records is. */
+		known = 1;
+		for (int i = commit.type ? 0 : 1; i < 2; i++) {
+			const struct attrib_event *e = i ? &ev : &commit;
+
+			rc = attrib_store_apply(im->st, &im->c->policy, e);
+			if (rc < 0)
+				return store_error(im, r, rc, attrib_event_type_name(e->type));
+			known &= rc == 0;
+		}
+		im->applied += !known;
+		im->repeats += known;
 		im->rows++;
 		progress(im, r);
 	}

@@ -192,6 +192,42 @@ upgrade)
 		PRAGMA user_version = 9;"
 	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous '.candidates | length' 2
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 10 ] || fail "the store was not upgraded"
+
+	# The same client's release from card B ended its binding of 192.0.2.61
+	# (taken from card A): upgraded from before 012, the release's card is
+	# kept beside the binding too.
+	ev='{"source":"dhcp4","server":"k","address":"192.0.2.61","client-id":"01:cd",'
+	{ echo "$ev"'"type":"lease-commit","valid-lifetime":3600,'\
+'"hwaddr":"00:00:5e:00:53:0a","time":"2026-01-01T00:00:00Z"}'
+	  echo "$ev"'"type":"lease-release","hwaddr":"00:00:5e:00:53:0b",'\
+'"time":"2026-01-01T00:40:00Z"}'; } >"$tmp/ev"
+	run 0 apply "$tmp/ev"
+	sqlite3 "$db" "DELETE FROM binding_identity; PRAGMA user_version = 11;"
+	lookup 192.0.2.61 00:20:00Z 2 .status ambiguous '.candidates | length' 2 \
+		"$c0.end" 2026-01-01T00:40:00Z
+	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous '.candidates | length' 2
+	;;
+
+reclaimed)
+	# A reclaimed lease's row (state 2) keeps its client and its last
+	# commit (expire - valid_lifetime), which is often all Kea's lease file
+	# cleanup leaves of it.  192.0.2.13: only that row, ACME-1006 from 00:30
+	# to 01:30.  192.0.2.14: ACME-1012 from 00:00 to 01:00, the renewal at
+	# 00:30 seen only in the reclaimed row: held to 01:30.
+	subscribers
+	{ head -1 "$data/kea4.csv"
+	  echo "192.0.2.13,00:00:5e:00:53:06,,3600,1767231000,1,0,0,,2,"
+	  echo "192.0.2.14,00:00:5e:00:53:0c,,3600,1767229200,1,0,0,,0,"
+	  echo "192.0.2.14,00:00:5e:00:53:0c,,3600,1767231000,1,0,0,,2,"; } >"$tmp/r.csv"
+	run 0 import kea-leases "$tmp/r.csv"
+	err_has "imported 3 rows from $tmp/r.csv"
+	lookup 192.0.2.13 00:29:59Z 1 .status none
+	lookup 192.0.2.13 00:45:00Z 0 .account ACME-1006 "$c0.start" 2026-01-01T00:30:00Z \
+		"$c0.end" 2026-01-01T01:30:00Z
+	lookup 192.0.2.13 01:30:00Z 1 .status none
+	lookup 192.0.2.14 01:15:00Z 0 .account ACME-1012 "$c0.start" 2026-01-01T00:00:00Z \
+		"$c0.end" 2026-01-01T01:30:00Z '.candidates | length' 1
+	lookup 192.0.2.14 01:30:00Z 1 .status none
 	;;
 
 bad-row)

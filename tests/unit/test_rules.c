@@ -367,6 +367,37 @@ static void test_same_client_id_from_another_card_names_both_accounts(void **sta
 	assert_lookup(f, ADDR4, DAY "14:45:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
 }
 
+static void test_end_events_from_another_card_name_both_accounts(void **state)
+{
+	static const char *const ends[][2] = {
+		{ "lease-release", DAY "14:40:00Z" },
+		{ "lease-decline", DAY "14:40:00Z" },
+		{ "lease-expire", DAY "15:00:00Z" },
+	};
+
+	/* The client (by its client-id) took the address from card A; it
+	 * releases, declines, or Kea reclaims its lease, showing card B: card
+	 * B's account may have held the address as well, so whose it was at
+	 * 14:20 is not known.  The binding ends as the event says. */
+	for (size_t i = 0; i < sizeof(ends) / sizeof(*ends); i++) {
+		struct fx *f;
+
+		if (i) {
+			fx_teardown(state);
+			fx_setup(state);
+		}
+		f = *state;
+		map_usual(f);
+		lease4(f, "lease-commit", ADDR4, DAY "14:00:00Z", 3600, CID_C HW_A);
+		lease4(f, ends[i][0], ADDR4, ends[i][1], 0, CID_C HW_B);
+		assert_int_equal(binding_count(f), 1);
+		assert_lookup(f, ADDR4, DAY "14:20:00Z", ATTRIB_STATUS_AMBIGUOUS, 2);
+		assert_string_equal(cand(f, 0)->account, "ACC-A");
+		assert_string_equal(cand(f, 1)->account, "ACC-B");
+		assert_time(cand(f, 0)->end, ends[i][1]);
+	}
+}
+
 static void test_other_card_seen_later_leaves_an_earlier_binding_when_rebuilt(void **state)
 {
 	struct fx *f = *state;
@@ -1151,6 +1182,7 @@ int main(void)
 		FX_TEST(test_relay_id_first_seen_on_a_renewal_joins_the_binding),
 		FX_TEST(test_same_client_id_from_another_card_names_both_accounts),
 		FX_TEST(test_other_card_seen_later_leaves_an_earlier_binding_when_rebuilt),
+		FX_TEST(test_end_events_from_another_card_name_both_accounts),
 		FX_TEST(test_dhcp6_same_duid_through_another_relay_port_names_both),
 		FX_TEST(test_dhcp4_other_client_id_on_same_hwaddr_is_another_client),
 		FX_TEST(test_dhcp6_renewal_with_same_duid_and_iaid_extends),
