@@ -210,6 +210,10 @@ static const struct num_field octet_fields[] = {
 };
 #define NOCTET (sizeof(octet_fields) / sizeof(*octet_fields))
 
+/* Seconds below this, with six decimals, come back from a double to the
+ * microsecond (2^53 us is 9.007e9 s; half of it leaves room for rounding). */
+#define REAL_EXACT_SEC 4.0e9
+
 static int bad(char *err, size_t errlen, const char *field, const char *why)
 {
 	if (err)
@@ -235,6 +239,17 @@ static int get_time(const json_t *v, const char *field, int64_t *out, char *err,
 		/* Both ends kept, as for a whole number; NaN fails both. */
 		if (!(s >= (double)-ATTRIB_TIME_LIMIT_SEC && s <= (double)ATTRIB_TIME_LIMIT_SEC))
 			return bad(err, errlen, field, "epoch seconds out of range");
+		/* A double holds 53 bits: whole seconds are exact, but past
+		 * REAL_EXACT_SEC seconds the nearest microsecond of a fraction may
+		 * not be the one written, and would be read as another time. */
+		if (s == trunc(s)) {
+			*out = (int64_t)s * ATTRIB_USEC;
+			return 0;
+		}
+		if (fabs(s) > REAL_EXACT_SEC)
+			return bad(err, errlen, field,
+				   "seconds with a fraction this far from 1970 cannot be read "
+				   "to the microsecond; give the time as text (RFC 3339)");
 		*out = (int64_t)llround(s * 1e6);
 		return 0;
 	}

@@ -252,6 +252,25 @@ static void test_numeric_time_stops_at_the_time_limit(void **state)
 	refused("{'type':'acct-on','nas':'bras-1','arrival':1000000000000.5}", "out of range");
 }
 
+/* Seconds with a fraction are read to the microsecond written, and refused
+ * where a double cannot hold that microsecond (past 4e9 s, in 2096). */
+static void test_numeric_time_with_a_fraction_keeps_its_microseconds(void **state)
+{
+	struct attrib_event ev;
+
+	(void)state;
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':1796079047.000001}", &ev);
+	assert_int_equal(ev.arrival, 1796079047000001LL);
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':3999999999.999999}", &ev);
+	assert_int_equal(ev.arrival, 3999999999999999LL);
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':-1796079047.999999}", &ev);
+	assert_int_equal(ev.arrival, -1796079047999999LL);
+	parsed("{'type':'acct-on','nas':'bras-1','arrival':999999999999.0}", &ev);
+	assert_int_equal(ev.arrival, 999999999999000000LL);
+	refused("{'type':'acct-on','nas':'bras-1','arrival':999999999999.9999}", "as text");
+	refused("{'type':'acct-on','nas':'bras-1','arrival':4000000000.5}", "as text");
+}
+
 static void test_text_that_is_not_one_json_object_is_refused(void **state)
 {
 	(void)state;
@@ -447,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_names_and_wrong_types_are_refused),
 		cmocka_unit_test(test_time_without_zone_is_refused),
 		cmocka_unit_test(test_numeric_time_stops_at_the_time_limit),
+		cmocka_unit_test(test_numeric_time_with_a_fraction_keeps_its_microseconds),
 		cmocka_unit_test(test_text_that_is_not_one_json_object_is_refused),
 		cmocka_unit_test(test_more_addresses_than_an_event_holds_are_refused),
 		cmocka_unit_test(test_lease_event_round_trips_through_json),
