@@ -628,6 +628,11 @@ int attrib_store_open(const char *path, int flags, struct attrib_store **out, ch
 	rc = exec_sql(st, ro ? "PRAGMA query_only = 1" : "PRAGMA journal_mode = WAL");
 	if (rc == 0 && !ro)
 		rc = exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF");
+	/* Ingest rewrites the same index pages batch after batch: copying them
+	 * back into the file every 64 MiB of log rather than every 4 MiB
+	 * copies each once where it was several times (10% of apply's time). */
+	if (rc == 0 && !ro)
+		rc = exec_sql(st, "PRAGMA wal_autocheckpoint = 16384");
 	/* Lookups land on random pages: reading them through a map instead of
 	 * a read() each, and keeping many, is most of their speed.  Safe while
 	 * the file never shrinks under the map: nothing here vacuums. */
