@@ -32,8 +32,7 @@ void attrib_prefix_mask(const struct attrib_prefix *addr, unsigned len, struct a
 	*out = m;
 }
 
-static int parse(const char *s, bool allow_len, struct attrib_prefix *out, char *err,
-		 size_t errlen)
+static int parse(const char *s, bool allow_len, struct attrib_prefix *out, char *err, size_t errlen)
 {
 	char buf[64];
 	const char *slash = strchr(s, '/');
@@ -60,7 +59,8 @@ static int parse(const char *s, bool allow_len, struct attrib_prefix *out, char 
 		unsigned long len;
 
 		if (!allow_len)
-			return fail(err, errlen, "an address is wanted, not a prefix: \"%.60s\"", s);
+			return fail(err, errlen, "an address is wanted, not a prefix: \"%.60s\"",
+				    s);
 		if (slash[1] < '0' || slash[1] > '9')
 			return fail(err, errlen, "bad prefix length in \"%.60s\"", s);
 		errno = 0;
@@ -115,11 +115,11 @@ bool attrib_prefix_contains(const struct attrib_prefix *p, const struct attrib_p
  * nothing, so that no malformed event (a /0, a block reaching into
  * multicast) can name a customer for addresses it does not have. */
 static const struct attrib_prefix unbindable[] = {
-	{ .family = 4, .len = 8, .net = { 0 } },           /* 0.0.0.0/8, "this network" */
-	{ .family = 4, .len = 4, .net = { 224 } },         /* multicast */
-	{ .family = 4, .len = 4, .net = { 240 } },         /* reserved, limited broadcast */
-	{ .family = 6, .len = 128, .net = { 0 } },         /* :: */
-	{ .family = 6, .len = 8, .net = { 0xff } },        /* multicast */
+	{ .family = 4, .len = 8, .net = { 0 } },    /* 0.0.0.0/8, "this network" */
+	{ .family = 4, .len = 4, .net = { 224 } },  /* multicast */
+	{ .family = 4, .len = 4, .net = { 240 } },  /* reserved, limited broadcast */
+	{ .family = 6, .len = 128, .net = { 0 } },  /* :: */
+	{ .family = 6, .len = 8, .net = { 0xff } }, /* multicast */
 };
 
 bool attrib_prefix_bindable(const struct attrib_prefix *p)

@@ -33,7 +33,8 @@ enum attrib_role {
 	ATTRIB_ROLE_ADMIN = 1 << 3,   /* the daemon: reload, shutdown, purge */
 };
 
-#define ATTRIB_ROLE_ALL     (ATTRIB_ROLE_SUPPORT | ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN)
+#define ATTRIB_ROLE_ALL                                                                            \
+	(ATTRIB_ROLE_SUPPORT | ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN)
 #define ATTRIB_ROLE_READERS (ATTRIB_ROLE_SUPPORT | ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL)
 
 /** A role's name ("support", "abuse", "legal", "admin") for one bit, "?" else. */
@@ -67,17 +68,17 @@ struct attrib_cmd_ctx {
 	struct attrib_store *st;
 	const struct attrib_policy *pol;
 	struct attrib_audit *audit;
-	unsigned max_lookups;  /* lookups in one batch */
+	unsigned max_lookups;    /* lookups in one batch */
 	unsigned retention_days; /* what purge keeps when not told; 0: everything */
 	/* Commands of the caller (attribd's status, reload...), tried before
 	 * the common table; may be NULL. */
 	const struct attrib_command *extra;
 	size_t n_extra;
-	void *arg;             /* for the extra commands: attrib_request_arg() */
-	bool in_audit;         /* an audit transaction is open */
+	void *arg;     /* for the extra commands: attrib_request_arg() */
+	bool in_audit; /* an audit transaction is open */
 	uint64_t audit_failures;
 	uint64_t lookups, histories;
-	uint64_t results[4];   /* answers by result code */
+	uint64_t results[4]; /* answers by result code */
 };
 
 /** One request being served.  Command functions read their arguments with
@@ -85,15 +86,15 @@ struct attrib_cmd_ctx {
 struct attrib_request {
 	struct attrib_cmd_ctx *ctx;
 	struct attrib_peer peer;
-	unsigned roles;       /* every role the peer holds */
-	unsigned role;        /* the one this request is served under */
-	const char *command;  /* NULL when the request could not be read */
-	json_t *args;         /* the "arguments" object, or NULL */
-	int result;           /* enum attrib_result */
+	unsigned roles;      /* every role the peer holds */
+	unsigned role;       /* the one this request is served under */
+	const char *command; /* NULL when the request could not be read */
+	json_t *args;        /* the "arguments" object, or NULL */
+	int result;          /* enum attrib_result */
 	char text[ATTRIB_TEXT_MAX];
-	json_t *answer_args;  /* the answer's "arguments"; owned by the request */
+	json_t *answer_args;          /* the answer's "arguments"; owned by the request */
 	char status[ATTRIB_TEXT_MAX]; /* for the audit row: what came of it */
-	const char *error;    /* on an error: ATTRIB_ERROR_* (NULL: ATTRIB_ERROR_REQUEST) */
+	const char *error;            /* on an error: ATTRIB_ERROR_* (NULL: ATTRIB_ERROR_REQUEST) */
 };
 
 /* What kind of error an ERROR answer reports, in its arguments as

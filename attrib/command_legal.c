@@ -47,9 +47,11 @@ static int arg_case(struct attrib_request *r, const char *where, const char **ou
 
 	if (!v) {
 		r->error = ATTRIB_ERROR_PERMISSION;
-		attrib_request_result(r, ATTRIB_RESULT_ERROR,
-				      "%s: refused: a case reference (\"case\") is required; nothing "
-				      "is disclosed or held without one", where);
+		attrib_request_result(
+			r, ATTRIB_RESULT_ERROR,
+			"%s: refused: a case reference (\"case\") is required; nothing "
+			"is disclosed or held without one",
+			where);
 		return -EINVAL;
 	}
 	if (!json_is_string(v) || attrib_case_check(json_string_value(v), err, sizeof(err)) < 0) {
@@ -71,9 +73,9 @@ static int arg_subject(struct attrib_request *r, const char *where, struct attri
 
 	memset(sj, 0, sizeof(*sj));
 	if (!!a + !!p + !!acc != 1) {
-		attrib_request_result(r, ATTRIB_RESULT_ERROR,
-				      "%s: one of \"address\", \"prefix\" or \"account\" is required",
-				      where);
+		attrib_request_result(
+			r, ATTRIB_RESULT_ERROR,
+			"%s: one of \"address\", \"prefix\" or \"account\" is required", where);
 		return -EINVAL;
 	}
 	if (a) {
@@ -119,8 +121,9 @@ static json_t *subject_json(const struct attrib_subject *sj)
 	char buf[ATTRIB_ADDR_STRLEN];
 
 	return json_pack("{s:s}", attrib_subject_kind_name(sj->kind),
-			 sj->kind == ATTRIB_SUBJECT_ACCOUNT ? sj->account
-							     : attrib_prefix_format(&sj->prefix, buf));
+			 sj->kind == ATTRIB_SUBJECT_ACCOUNT
+				 ? sj->account
+				 : attrib_prefix_format(&sj->prefix, buf));
 }
 
 int attrib_export_digest(const json_t *answer, char *hex)
@@ -145,15 +148,16 @@ int attrib_export_digest(const json_t *answer, char *hex)
 
 void attrib_cmd_export(struct attrib_request *r)
 {
-	static const char *const keys[] = { "case", "address", "prefix", "account", "from", "to",
-					    NULL };
+	static const char *const keys[] = { "case", "address", "prefix", "account",
+					    "from", "to",      NULL };
 	struct attrib_export_query q;
 	char hex[2 * ATTRIB_SHA256_LEN + 1], ext[80];
 	const char *case_ref;
 	json_t *out = NULL, *query;
 	size_t nrec, nev;
 
-	if (arg_case(r, "export", &case_ref) < 0 || attrib_arg_keys(r, r->args, "export", keys) < 0 ||
+	if (arg_case(r, "export", &case_ref) < 0 ||
+	    attrib_arg_keys(r, r->args, "export", keys) < 0 ||
 	    arg_subject(r, "export", &q.subject) < 0 || arg_range(r, "export", &q.from, &q.to) < 0)
 		return;
 	if (attrib_export(r->ctx->st, r->ctx->pol, &q, &out) < 0) {
@@ -168,14 +172,14 @@ void attrib_cmd_export(struct attrib_request *r)
 	snprintf(ext, sizeof(ext), "attrib %s (store schema %d)", ATTRIB_VERSION,
 		 attrib_store_schema_version(r->ctx->st));
 	if (!query || attrib_export_digest(out, hex) < 0 ||
-	    json_object_update_new(out, json_pack("{s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:s, s:s}",
-						  "case", case_ref, "query", query, "generated",
-						  time_json(attrib_time_now()), "requested-by",
-						  "uid", r->peer.uid >= 0 ? json_integer(r->peer.uid)
-									  : json_null(),
-						  "role", attrib_role_name(r->role), "horizon",
-						  time_json(attrib_store_horizon(r->ctx->st)),
-						  "software", ext, "digest", hex)) < 0) {
+	    json_object_update_new(
+		    out, json_pack("{s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:s, s:s}", "case", case_ref,
+				   "query", query, "generated", time_json(attrib_time_now()),
+				   "requested-by", "uid",
+				   r->peer.uid >= 0 ? json_integer(r->peer.uid) : json_null(),
+				   "role", attrib_role_name(r->role), "horizon",
+				   time_json(attrib_store_horizon(r->ctx->st)), "software", ext,
+				   "digest", hex)) < 0) {
 		json_decref(out);
 		no_memory(r);
 		return;
@@ -183,8 +187,8 @@ void attrib_cmd_export(struct attrib_request *r)
 	nrec = json_array_size(json_object_get(out, "records"));
 	nev = json_array_size(json_object_get(out, "events"));
 	r->answer_args = out;
-	snprintf(r->status, sizeof(r->status), "case %s: %zu records, %zu events disclosed, sha256 %s",
-		 case_ref, nrec, nev, hex);
+	snprintf(r->status, sizeof(r->status),
+		 "case %s: %zu records, %zu events disclosed, sha256 %s", case_ref, nrec, nev, hex);
 	attrib_request_result(r, nrec ? ATTRIB_RESULT_SUCCESS : ATTRIB_RESULT_EMPTY,
 			      "%zu record%s, %zu evidence event%s", nrec, nrec == 1 ? "" : "s", nev,
 			      nev == 1 ? "" : "s");
@@ -219,8 +223,8 @@ static int arg_until(struct attrib_request *r, int64_t *until)
 
 void attrib_cmd_hold_add(struct attrib_request *r)
 {
-	static const char *const keys[] = { "case", "address", "prefix", "account", "from", "to",
-					    "until", NULL };
+	static const char *const keys[] = { "case", "address", "prefix", "account",
+					    "from", "to",      "until",  NULL };
 	struct attrib_hold h = { .created = attrib_time_now(), .created_uid = r->peer.uid };
 	const char *case_ref;
 	int rc;
@@ -246,8 +250,8 @@ void attrib_cmd_hold_add(struct attrib_request *r)
 		no_memory(r);
 		return;
 	}
-	attrib_request_result(r, ATTRIB_RESULT_SUCCESS, "hold %lld for case %s",
-			      (long long)h.id, h.case_ref);
+	attrib_request_result(r, ATTRIB_RESULT_SUCCESS, "hold %lld for case %s", (long long)h.id,
+			      h.case_ref);
 }
 
 void attrib_cmd_hold_list(struct attrib_request *r)
@@ -259,11 +263,13 @@ void attrib_cmd_hold_list(struct attrib_request *r)
 	int64_t now = attrib_time_now();
 	size_t n;
 
-	if (r->args && (attrib_arg_keys(r, r->args, "hold-list", keys) < 0 ||
-			(json_object_get(r->args, "case") && arg_case(r, "hold-list", &case_ref) < 0)))
+	if (r->args &&
+	    (attrib_arg_keys(r, r->args, "hold-list", keys) < 0 ||
+	     (json_object_get(r->args, "case") && arg_case(r, "hold-list", &case_ref) < 0)))
 		return;
 	if (rel && !json_is_boolean(rel)) {
-		attrib_request_result(r, ATTRIB_RESULT_ERROR, "hold-list: \"released\" is true or false");
+		attrib_request_result(r, ATTRIB_RESULT_ERROR,
+				      "hold-list: \"released\" is true or false");
 		return;
 	}
 	if (attrib_hold_list(r->ctx->st, case_ref, json_is_true(rel), &h, &n) < 0) {
@@ -317,13 +323,13 @@ void attrib_cmd_audit_show(struct attrib_request *r)
 	json_t *limit = r->args ? json_object_get(r->args, "limit") : NULL, *list;
 	size_t n;
 
-	if (r->args && (attrib_arg_keys(r, r->args, "audit-show", keys) < 0 ||
-			(json_object_get(r->args, "case") &&
-			 arg_case(r, "audit-show", &f.case_ref) < 0) ||
-			(json_object_get(r->args, "from") &&
-			 attrib_arg_time(r, r->args, "audit-show", "from", &f.from) < 0) ||
-			(json_object_get(r->args, "to") &&
-			 attrib_arg_time(r, r->args, "audit-show", "to", &f.to) < 0)))
+	if (r->args &&
+	    (attrib_arg_keys(r, r->args, "audit-show", keys) < 0 ||
+	     (json_object_get(r->args, "case") && arg_case(r, "audit-show", &f.case_ref) < 0) ||
+	     (json_object_get(r->args, "from") &&
+	      attrib_arg_time(r, r->args, "audit-show", "from", &f.from) < 0) ||
+	     (json_object_get(r->args, "to") &&
+	      attrib_arg_time(r, r->args, "audit-show", "to", &f.to) < 0)))
 		return;
 	if (limit && (!json_is_integer(limit) || json_integer_value(limit) < 1)) {
 		attrib_request_result(r, ATTRIB_RESULT_ERROR,
@@ -386,14 +392,12 @@ void attrib_cmd_audit_verify(struct attrib_request *r)
 	}
 	if (rep.head.id)
 		attrib_hex(rep.head.chain, ATTRIB_SHA256_LEN, hex);
-	r->answer_args = json_pack("{s:b, s:s, s:s, s:I, s:{s:I, s:s}, s:o, s:o, s:b}",
-				   "intact", rc == 0, "finding",
-				   attrib_audit_finding_name(rep.finding), "text", rep.text,
-				   "entries", (json_int_t)rep.entries, "head", "id",
-				   (json_int_t)rep.head.id, "chain", hex, "bad-id",
-				   rep.bad_id ? json_integer(rep.bad_id) : json_null(), "other-id",
-				   rep.other_id ? json_integer(rep.other_id) : json_null(),
-				   "anchor-checked", given);
+	r->answer_args = json_pack(
+		"{s:b, s:s, s:s, s:I, s:{s:I, s:s}, s:o, s:o, s:b}", "intact", rc == 0, "finding",
+		attrib_audit_finding_name(rep.finding), "text", rep.text, "entries",
+		(json_int_t)rep.entries, "head", "id", (json_int_t)rep.head.id, "chain", hex,
+		"bad-id", rep.bad_id ? json_integer(rep.bad_id) : json_null(), "other-id",
+		rep.other_id ? json_integer(rep.other_id) : json_null(), "anchor-checked", given);
 	if (!r->answer_args) {
 		no_memory(r);
 		return;
@@ -415,8 +419,9 @@ void attrib_cmd_purge(struct attrib_request *r)
 		return;
 	if (days && (!json_is_integer(days) || json_integer_value(days) < 1 ||
 		     json_integer_value(days) > 36500)) {
-		attrib_request_result(r, ATTRIB_RESULT_ERROR,
-				      "purge: \"retention-days\" is a whole number from 1 to 36500");
+		attrib_request_result(
+			r, ATTRIB_RESULT_ERROR,
+			"purge: \"retention-days\" is a whole number from 1 to 36500");
 		return;
 	}
 	if (days)
@@ -431,12 +436,12 @@ void attrib_cmd_purge(struct attrib_request *r)
 		store_failed(r, "purge");
 		return;
 	}
-	r->answer_args = json_pack("{s:i, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "retention-days",
-				   (int)n, "cutoff", time_json(c.cutoff), "horizon",
-				   time_json(c.horizon), "bindings", (json_int_t)c.bindings,
-				   "evidence", (json_int_t)c.evidence, "events",
-				   (json_int_t)c.events, "sessions", (json_int_t)c.sessions, "held",
-				   (json_int_t)c.held);
+	r->answer_args =
+		json_pack("{s:i, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "retention-days", (int)n,
+			  "cutoff", time_json(c.cutoff), "horizon", time_json(c.horizon),
+			  "bindings", (json_int_t)c.bindings, "evidence", (json_int_t)c.evidence,
+			  "events", (json_int_t)c.events, "sessions", (json_int_t)c.sessions,
+			  "held", (json_int_t)c.held);
 	attrib_request_result(r, ATTRIB_RESULT_SUCCESS,
 			      "purged %lld bindings, %lld events, %lld sessions before %s; %lld "
 			      "kept under hold",

@@ -16,13 +16,14 @@ int attrib_case_check(const char *ref, char *err, size_t errlen)
 	size_t n = ref ? strlen(ref) : 0;
 
 	if (n == 0 || n >= ATTRIB_CASE_MAX) {
-		snprintf(err, errlen, "a case reference is 1 to %d characters", ATTRIB_CASE_MAX - 1);
+		snprintf(err, errlen, "a case reference is 1 to %d characters",
+			 ATTRIB_CASE_MAX - 1);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (ref[i] < 0x20 || ref[i] > 0x7e) {
-			snprintf(err, errlen, "case reference: character %zu is not printable ASCII",
-				 i + 1);
+			snprintf(err, errlen,
+				 "case reference: character %zu is not printable ASCII", i + 1);
 			return -EINVAL;
 		}
 	if (ref[0] == ' ' || ref[n - 1] == ' ') {
@@ -89,7 +90,8 @@ static void addrs_overlap_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
 			if (n > 0 && n < sizeof(word)) {
 				memcpy(word, text, n);
 				word[n] = '\0';
-				hit = attrib_prefix_parse(word, &p, NULL, 0) == 0 && overlap(&p, &held);
+				hit = attrib_prefix_parse(word, &p, NULL, 0) == 0 &&
+				      overlap(&p, &held);
 			}
 			text += n;
 			text += strspn(text, " ");
@@ -138,11 +140,12 @@ int attrib_hold_add(struct attrib_store *st, struct attrib_hold *h)
 	if (sj->kind == ATTRIB_SUBJECT_ACCOUNT ? !sj->account[0]
 					       : sj->prefix.family != 4 && sj->prefix.family != 6)
 		return invalid(st, "a hold needs an address, a prefix or an account");
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO hold (case_ref, family, plen, net, account, from_time, "
-				"to_time, until, created, created_uid) VALUES (?1, ?2, ?3, ?4, ?5, "
-				"?6, ?7, ?8, ?9, ?10)",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"INSERT INTO hold (case_ref, family, plen, net, account, from_time, "
+		"to_time, until, created, created_uid) VALUES (?1, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10)",
+		-1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(st, rc);
 	sqlite3_bind_text(s, 1, h->case_ref, -1, SQLITE_STATIC);
@@ -189,9 +192,10 @@ static void hold_read(sqlite3_stmt *s, struct attrib_hold *h)
 		h->subject.prefix.len = (uint8_t)sqlite3_column_int(s, 3);
 		if (net && bytes > 0 && bytes <= 16)
 			memcpy(h->subject.prefix.net, net, (size_t)bytes);
-		h->subject.kind = h->subject.prefix.len == (h->subject.prefix.family == 4 ? 32 : 128)
-					  ? ATTRIB_SUBJECT_ADDRESS
-					  : ATTRIB_SUBJECT_PREFIX;
+		h->subject.kind =
+			h->subject.prefix.len == (h->subject.prefix.family == 4 ? 32 : 128)
+				? ATTRIB_SUBJECT_ADDRESS
+				: ATTRIB_SUBJECT_PREFIX;
 	}
 	h->from = sqlite3_column_int64(s, 6);
 	h->to = sqlite3_column_int64(s, 7);
@@ -212,11 +216,12 @@ int attrib_hold_list(struct attrib_store *st, const char *case_ref, bool release
 
 	*out = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(st->db,
-				"SELECT id, case_ref, family, plen, net, account, from_time, to_time, "
-				"until, created, created_uid, released, released_uid FROM hold WHERE "
-				"(?1 IS NULL OR case_ref = ?1) AND (?2 OR released IS NULL) ORDER BY id",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"SELECT id, case_ref, family, plen, net, account, from_time, to_time, "
+		"until, created, created_uid, released, released_uid FROM hold WHERE "
+		"(?1 IS NULL OR case_ref = ?1) AND (?2 OR released IS NULL) ORDER BY id",
+		-1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(st, rc);
 	if (case_ref)
@@ -246,16 +251,16 @@ int attrib_hold_list(struct attrib_store *st, const char *case_ref, bool release
 	return 0;
 }
 
-int attrib_hold_release(struct attrib_store *st, const char *case_ref, int64_t when,
-			int64_t uid)
+int attrib_hold_release(struct attrib_store *st, const char *case_ref, int64_t when, int64_t uid)
 {
 	sqlite3_stmt *s;
 	int rc, n;
 
-	rc = sqlite3_prepare_v2(st->db,
-				"UPDATE hold SET released = ?2, released_uid = ?3 WHERE case_ref = ?1 "
-				"AND released IS NULL",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"UPDATE hold SET released = ?2, released_uid = ?3 WHERE case_ref = ?1 "
+		"AND released IS NULL",
+		-1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(st, rc);
 	sqlite3_bind_text(s, 1, case_ref, -1, SQLITE_STATIC);
@@ -291,15 +296,13 @@ json_t *attrib_hold_to_json(const struct attrib_hold *h, int64_t now)
 	char buf[ATTRIB_ADDR_STRLEN];
 	const struct attrib_subject *sj = &h->subject;
 
-	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
-			 "id", (json_int_t)h->id, "case", h->case_ref,
-			 attrib_subject_kind_name(sj->kind),
-			 sj->kind == ATTRIB_SUBJECT_ACCOUNT ? sj->account
-							     : attrib_prefix_format(&sj->prefix, buf),
-			 "from", time_json(h->from), "to", time_json(h->to), "until",
-			 time_json(h->until), "created", time_json(h->created), "created-uid",
-			 uid_json(h->created_uid), "released",
-			 h->released ? time_json(h->released) : json_null(),
-			 "released-uid", uid_json(h->released_uid), "in-force",
-			 attrib_hold_in_force(h, now));
+	return json_pack(
+		"{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)h->id,
+		"case", h->case_ref, attrib_subject_kind_name(sj->kind),
+		sj->kind == ATTRIB_SUBJECT_ACCOUNT ? sj->account
+						   : attrib_prefix_format(&sj->prefix, buf),
+		"from", time_json(h->from), "to", time_json(h->to), "until", time_json(h->until),
+		"created", time_json(h->created), "created-uid", uid_json(h->created_uid),
+		"released", h->released ? time_json(h->released) : json_null(), "released-uid",
+		uid_json(h->released_uid), "in-force", attrib_hold_in_force(h, now));
 }

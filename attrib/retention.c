@@ -18,10 +18,12 @@ enum { P_HORIZON, P_BINDINGS, P_EVENTS, P_SESSIONS, P_HELD, P_DONE };
 
 /* Parameters everywhere: ?1 now, ?2 cutoff, ?3 window start (exclusive),
  * ?4 window end (inclusive). */
-#define HELD_BINDING "EXISTS (SELECT 1 FROM hold h WHERE " LEGAL_HOLD_IN_FORCE " AND " \
-	LEGAL_HOLD_COVERS_BINDING ")"
-#define HELD_EVENT "EXISTS (SELECT 1 FROM hold h WHERE " LEGAL_HOLD_IN_FORCE " AND " \
-	LEGAL_HOLD_COVERS_EVENT ")"
+#define HELD_BINDING                                                                               \
+	"EXISTS (SELECT 1 FROM hold h WHERE " LEGAL_HOLD_IN_FORCE                                  \
+	" AND " LEGAL_HOLD_COVERS_BINDING ")"
+#define HELD_EVENT                                                                                 \
+	"EXISTS (SELECT 1 FROM hold h WHERE " LEGAL_HOLD_IN_FORCE " AND " LEGAL_HOLD_COVERS_EVENT  \
+	")"
 
 static const char *const purge_sql[] = {
 	"CREATE TEMP TABLE IF NOT EXISTS purge_binding (id INTEGER PRIMARY KEY)",
@@ -30,10 +32,12 @@ static const char *const purge_sql[] = {
 	"AND b.until IS NOT NULL AND b.until <= ?2 AND NOT " HELD_BINDING,
 	"DELETE FROM evidence WHERE binding_id IN (SELECT id FROM temp.purge_binding)",
 	"DELETE FROM binding WHERE id IN (SELECT id FROM temp.purge_binding)",
-	"DELETE FROM event WHERE id IN (SELECT e.id FROM event e WHERE e.id > ?3 AND e.id <= ?4 AND "
-	"e.time < ?2 AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.event_id = e.id) AND NOT "
-	HELD_EVENT ")",
-	"DELETE FROM session WHERE id > ?3 AND id <= ?4 AND end_time IS NOT NULL AND end_time <= ?2 "
+	"DELETE FROM event WHERE id IN (SELECT e.id FROM event e WHERE e.id > ?3 AND e.id <= ?4 "
+	"AND "
+	"e.time < ?2 AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.event_id = e.id) AND "
+	"NOT " HELD_EVENT ")",
+	"DELETE FROM session WHERE id > ?3 AND id <= ?4 AND end_time IS NOT NULL AND end_time <= "
+	"?2 "
 	"AND NOT EXISTS (SELECT 1 FROM binding b WHERE b.session_id = session.id)",
 	"SELECT count(*) FROM binding WHERE until IS NOT NULL AND until <= ?2",
 };
@@ -156,7 +160,7 @@ static int64_t step(struct attrib_store *st, struct attrib_purge *p)
 	case P_EVENTS:
 	case P_SESSIONS:
 		if (p->cursor >= p->last)
-			return p->phase == P_BINDINGS   ? next_phase(st, p, P_EVENTS, "event")
+			return p->phase == P_BINDINGS ? next_phase(st, p, P_EVENTS, "event")
 			       : p->phase == P_EVENTS ? next_phase(st, p, P_SESSIONS, "session")
 						      : next_phase(st, p, P_HELD, NULL);
 		return window(st, p);

@@ -16,8 +16,8 @@
 
 #include "attrib/command.h"
 
-#define ANSWER_MAX   (1024 * 1024 * 1024) /* bytes: far above any real answer */
-#define TIMEOUT_S    600                  /* a large batch or export may take minutes */
+#define ANSWER_MAX (1024 * 1024 * 1024) /* bytes: far above any real answer */
+#define TIMEOUT_S  600                  /* a large batch or export may take minutes */
 
 /* The command on the store file.  Whoever can open the file for writing
  * can read it all, so the caller holds every role; the audit row names its
@@ -46,8 +46,10 @@ static int call_local(struct cli *c, const char *line, json_t **response)
 	if (rc < 0) {
 		json_decref(*response);
 		*response = NULL;
-		fprintf(stderr, "attrib: %s: the audit log could not be written (%s): no answer "
-				"without it\n", c->db, attrib_store_errmsg(c->store));
+		fprintf(stderr,
+			"attrib: %s: the audit log could not be written (%s): no answer "
+			"without it\n",
+			c->db, attrib_store_errmsg(c->store));
 		return CLI_EXIT_IO;
 	}
 	return 0;
@@ -147,8 +149,8 @@ static int call_socket(struct cli *c, const char *line, json_t **response)
 		fprintf(stderr, "attrib: %s: %s%s\n", path, strerror(errno),
 			errno == ENOENT || errno == ECONNREFUSED
 				? " (is attribd running? --db PATH works on a store file)"
-				: errno == EACCES ? " (ask for a group that may use attribd's socket)"
-						  : "");
+			: errno == EACCES ? " (ask for a group that may use attribd's socket)"
+					  : "");
 		return errno == ENOENT ? CLI_EXIT_NOINPUT : CLI_EXIT_IO;
 	}
 	if (write_all(fd, line, strlen(line)) < 0 || write_all(fd, "\n", 1) < 0 ||

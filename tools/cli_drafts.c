@@ -55,8 +55,8 @@ struct vars {
 	size_t n;
 };
 
-static const char *const notice_names[] = { "account", "kind", "type", "report_id", "subject",
-					    "events", "first", "last", "facts", "attachment" };
+static const char *const notice_names[] = { "account", "kind",  "type", "report_id", "subject",
+					    "events",  "first", "last", "facts",     "attachment" };
 static const char *const ack_names[] = { "kind", "type", "report_id", "subject", "reporter" };
 
 #define N_NOTICE (sizeof(notice_names) / sizeof(*notice_names))
@@ -83,8 +83,9 @@ static GString *fill(const char *tpl, const struct vars *v, const char *what)
 			if (strlen(v->names[i]) == len && strncmp(open + 2, v->names[i], len) == 0)
 				break;
 		if (i == v->n) {
-			fprintf(stderr, "attrib: template %s: unknown name {{%.*s}} (it may use: ",
-				what, (int)(len > 40 ? 40 : len), open + 2);
+			fprintf(stderr,
+				"attrib: template %s: unknown name {{%.*s}} (it may use: ", what,
+				(int)(len > 40 ? 40 : len), open + 2);
 			for (size_t j = 0; j < v->n; j++)
 				fprintf(stderr, "%s%s", j ? ", " : "", v->names[j]);
 			fprintf(stderr, ")\n");
@@ -254,10 +255,10 @@ static GMimeObject *attachment(const struct report_done *r)
 			[REPORT_SHADOWSERVER] = { "text", "csv" },
 		};
 		const char *const *t = types[r->info->kind];
-		GMimePart *part = g_mime_part_new_with_type(t[0] ? t[0] : "text",
-							    t[1] ? t[1] : "plain");
-		GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s,
-								      GMIME_CONTENT_ENCODING_DEFAULT);
+		GMimePart *part =
+			g_mime_part_new_with_type(t[0] ? t[0] : "text", t[1] ? t[1] : "plain");
+		GMimeDataWrapper *w =
+			g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
 		gchar *base = g_path_get_basename(strcmp(r->file, "-") ? r->file : "report.txt");
 
 		g_mime_part_set_content(part, w);

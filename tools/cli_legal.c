@@ -82,17 +82,38 @@ static const char usage_purge[] =
 int cli_legal_option(int o, const char *arg)
 {
 	switch (o) {
-	case CLI_OPT_CASE: opt.case_ref = arg; break;
-	case CLI_OPT_ADDRESS: opt.address = arg; break;
-	case CLI_OPT_PREFIX: opt.prefix = arg; break;
-	case CLI_OPT_ACCOUNT: opt.account = arg; break;
-	case CLI_OPT_OUT: opt.out = arg; break;
-	case CLI_OPT_UNTIL: opt.until = arg; break;
-	case CLI_OPT_ANCHOR: opt.anchor = arg; break;
-	case CLI_OPT_SAVE_ANCHOR: opt.save_anchor = arg; break;
-	case CLI_OPT_ALL: opt.all = true; break;
-	case CLI_OPT_LIMIT: opt.limit = arg; break;
-	default: return -1;
+	case CLI_OPT_CASE:
+		opt.case_ref = arg;
+		break;
+	case CLI_OPT_ADDRESS:
+		opt.address = arg;
+		break;
+	case CLI_OPT_PREFIX:
+		opt.prefix = arg;
+		break;
+	case CLI_OPT_ACCOUNT:
+		opt.account = arg;
+		break;
+	case CLI_OPT_OUT:
+		opt.out = arg;
+		break;
+	case CLI_OPT_UNTIL:
+		opt.until = arg;
+		break;
+	case CLI_OPT_ANCHOR:
+		opt.anchor = arg;
+		break;
+	case CLI_OPT_SAVE_ANCHOR:
+		opt.save_anchor = arg;
+		break;
+	case CLI_OPT_ALL:
+		opt.all = true;
+		break;
+	case CLI_OPT_LIMIT:
+		opt.limit = arg;
+		break;
+	default:
+		return -1;
 	}
 	return 0;
 }
@@ -154,8 +175,7 @@ static int call(struct cli *c, const char *command, json_t *args, json_t **resp,
 }
 
 /* Add "key": time (as RFC 3339 UTC) to @p args from option text @p s. */
-static int put_time(struct cli *c, json_t *args, const char *what, const char *key,
-		    const char *s)
+static int put_time(struct cli *c, json_t *args, const char *what, const char *key, const char *s)
 {
 	char buf[ATTRIB_TIME_STRLEN];
 	int64_t t;
@@ -264,7 +284,8 @@ static int csv_field(struct buf *b, const json_t *v)
 		size_t i;
 		json_t *e;
 
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (json_is_string(e))
 				rc = buf_printf(&list, "%s%s", i ? " " : "", json_string_value(e));
 			else if (json_is_integer(e))
@@ -300,7 +321,8 @@ static int csv_of(const json_t *rows, const char *const *cols, struct buf *b)
 		rc = buf_printf(b, "%s%s", k ? "," : "", cols[k]);
 	if (rc == 0)
 		rc = buf_add(b, "\n", 1);
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		for (size_t k = 0; rc == 0 && cols[k]; k++) {
 			json_t *v = json_object_get(row, cols[k]);
 
@@ -395,9 +417,10 @@ static void remove_written(struct export_out *x)
 		rmdir(x->dir);
 }
 
-static const char *const export_files[] = { "records.csv", "records.json", "evidence.csv",
-					    "evidence.json", "report.txt", "report.pdf",
-					    "SHA256SUMS", NULL };
+static const char *const export_files[] = { "records.csv",  "records.json",
+					    "evidence.csv", "evidence.json",
+					    "report.txt",   "report.pdf",
+					    "SHA256SUMS",   NULL };
 
 /* DIR must be new, or a directory without any file an export writes. */
 static int check_out_dir(const char *dir)
@@ -419,8 +442,9 @@ static int check_out_dir(const char *dir)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, export_files[i]);
 		if (access(path, F_OK) == 0) {
-			fprintf(stderr, "attrib: --out %s: already holds %s: an export never "
-					"overwrites one; choose another directory\n",
+			fprintf(stderr,
+				"attrib: --out %s: already holds %s: an export never "
+				"overwrites one; choose another directory\n",
 				dir, export_files[i]);
 			return CLI_EXIT_USAGE;
 		}
@@ -456,7 +480,7 @@ static const char *user_name(int64_t uid)
 static int report_of(struct cli *c, const json_t *a, struct export_out *x, struct buf *b)
 {
 	const json_t *q = json_object_get(a, "query"), *by = json_object_get(a, "requested-by");
-	const char *kind = json_object_get(q, "address")   ? "address"
+	const char *kind = json_object_get(q, "address")  ? "address"
 			   : json_object_get(q, "prefix") ? "prefix"
 							  : "account";
 	const char *horizon = str_or(a, "horizon", NULL);
@@ -491,7 +515,8 @@ static int report_of(struct cli *c, const json_t *a, struct export_out *x, struc
 	     json_array_size(json_object_get(a, "events")));
 	LINE("Answer digest   sha256 %s\n", str_or(a, "digest", "?"));
 	LINE("                named by this export's audit entry (attrib audit show --case)\n");
-	LINE("\nFiles and their SHA-256 digests (OpenSSL libcrypto), as sha256sum -c reads them:\n\n");
+	LINE("\nFiles and their SHA-256 digests (OpenSSL libcrypto), as sha256sum -c reads "
+	     "them:\n\n");
 	for (size_t i = 0; i < x->n; i++)
 		LINE("%s  %s\n", x->digests[i], x->names[i]);
 	LINE("\nreport.pdf is this report as PDF; SHA256SUMS lists the digest of every file,\n"
@@ -585,8 +610,8 @@ static int pdf_of(const struct buf *text, struct buf *out)
 /* The export answer into files in x->dir.  @return 0 or an exit code. */
 static int write_export(struct cli *c, json_t *a, struct export_out *x)
 {
-	static const char *const meta[] = { "case", "query", "generated", "requested-by",
-					    "software", "horizon", "digest", NULL };
+	static const char *const meta[] = { "case",     "query",   "generated", "requested-by",
+					    "software", "horizon", "digest",    NULL };
 	json_t *rec = json_object(), *ev = json_object();
 	struct buf b[6] = { { 0 } };
 	int rc = 0;
@@ -700,8 +725,10 @@ static int read_anchor(const char *path, json_t **out)
 	    sscanf(line, ANCHOR_MAGIC " %lld %65s%n", &id, hex, &n) != 2 || strlen(hex) != 64 ||
 	    id < 1) {
 		fclose(f);
-		fprintf(stderr, "attrib: --anchor %s: not an anchor (\"" ANCHOR_MAGIC
-				" ID CHAIN\" as --save-anchor writes it)\n", path);
+		fprintf(stderr,
+			"attrib: --anchor %s: not an anchor (\"" ANCHOR_MAGIC
+			" ID CHAIN\" as --save-anchor writes it)\n",
+			path);
 		return CLI_EXIT_DATA;
 	}
 	fclose(f);
@@ -716,10 +743,12 @@ static int save_anchor(const char *path, const json_t *head, const char *when)
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
-	if (!f || fprintf(f, ANCHOR_MAGIC " %lld %s\n# the audit's head on %s; keep this file "
-			     "where the store's writers cannot change it\n",
-			     (long long)json_integer_value(json_object_get(head, "id")),
-			     str_or(head, "chain", "?"), when) < 0 ||
+	if (!f ||
+	    fprintf(f,
+		    ANCHOR_MAGIC " %lld %s\n# the audit's head on %s; keep this file "
+				 "where the store's writers cannot change it\n",
+		    (long long)json_integer_value(json_object_get(head, "id")),
+		    str_or(head, "chain", "?"), when) < 0 ||
 	    fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
 		fprintf(stderr, "attrib: --save-anchor %s: %s\n", path, strerror(errno));
 		return CLI_EXIT_IO;
@@ -801,7 +830,8 @@ static int audit_show(struct cli *c, const char *from, const char *to)
 	if (c->json) {
 		rc = print_json(a);
 	} else {
-		json_array_foreach(json_object_get(a, "entries"), i, e) {
+		json_array_foreach(json_object_get(a, "entries"), i, e)
+		{
 			char *args_text = json_dumps(json_object_get(e, "arguments"),
 						     JSON_COMPACT | JSON_ENCODE_ANY);
 
@@ -811,8 +841,8 @@ static int audit_show(struct cli *c, const char *from, const char *to)
 			       (long long)json_integer_value(json_object_get(e, "uid")),
 			       str_or(e, "role", "-"), str_or(e, "command", "(unreadable)"),
 			       (long long)json_integer_value(json_object_get(e, "result")),
-			       str_or(e, "status", ""), args_text && strcmp(args_text, "null") ? "\n    "
-											      : "",
+			       str_or(e, "status", ""),
+			       args_text && strcmp(args_text, "null") ? "\n    " : "",
 			       args_text && strcmp(args_text, "null") ? args_text : "");
 			free(args_text);
 		}
@@ -834,17 +864,16 @@ static int cmd_audit(struct cli *c, const char *from, const char *to, int argc, 
 
 static void print_hold(const json_t *h)
 {
-	const char *kind = json_object_get(h, "address")   ? "address"
+	const char *kind = json_object_get(h, "address")  ? "address"
 			   : json_object_get(h, "prefix") ? "prefix"
 							  : "account";
 
 	printf("%s: %s %s, %s to %s, until %s%s\n", str_or(h, "case", "?"), kind,
 	       str_or(h, kind, "?"), str_or(h, "from", "?"), str_or(h, "to", "?"),
 	       str_or(h, "until", "released"),
-	       json_is_true(json_object_get(h, "in-force")) ? ""
-		       : json_is_null(json_object_get(h, "released"))
-			       ? " (lapsed)"
-			       : " (released)");
+	       json_is_true(json_object_get(h, "in-force"))   ? ""
+	       : json_is_null(json_object_get(h, "released")) ? " (lapsed)"
+							      : " (released)");
 }
 
 static int cmd_hold(struct cli *c, const char *from, const char *to, int argc, char **argv)
@@ -863,7 +892,8 @@ static int cmd_hold(struct cli *c, const char *from, const char *to, int argc, c
 			args = NULL;
 		}
 		if (rc == 0) {
-			printf("hold %lld: ", (long long)json_integer_value(json_object_get(a, "id")));
+			printf("hold %lld: ",
+			       (long long)json_integer_value(json_object_get(a, "id")));
 			print_hold(a);
 		}
 	} else if (strcmp(sub, "list") == 0 && argc == 2) {
@@ -876,8 +906,7 @@ static int cmd_hold(struct cli *c, const char *from, const char *to, int argc, c
 		if (rc == 0 && c->json)
 			rc = print_json(a);
 		else if (rc == 0)
-			json_array_foreach(json_object_get(a, "holds"), i, h)
-				print_hold(h);
+			json_array_foreach(json_object_get(a, "holds"), i, h) print_hold(h);
 	} else if (strcmp(sub, "release") == 0 && argc == 3) {
 		json_object_set_new(args, "case", json_string(argv[2]));
 		rc = call(c, "hold-release", args, &resp, &a);

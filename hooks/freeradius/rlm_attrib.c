@@ -28,7 +28,7 @@ typedef struct rlm_attrib_t {
 	char const	*journal_dir;		//!< Where attribd reads journals from.
 	char const	*server_id;		//!< Names the journal files (freeradius-HOST).
 	char const	*sync;			//!< "interval", "every" or "none".
-	uint32_t	sync_interval;		//!< ms between fdatasync calls (sync = interval).
+	uint32_t	sync_interval;		//!< ms between fdatasyncs (sync = interval).
 	uint32_t	heartbeat_interval;	//!< ms between heartbeat records.
 	char		id[ATTRIB_JOURNAL_ID_MAX + 1];
 	struct attrib_journal_writer *writer;
