@@ -46,6 +46,7 @@ enum {
 	J_SET,
 	J_WRITER_EVENTS,
 	H_LAST,
+	H_AT,
 	H_ADD,
 	H_SET,
 	L_ADD,
@@ -63,6 +64,8 @@ static const char *const ingest_sql[I__COUNT] = {
 			    "server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND id != ?4",
 	[H_LAST] = "SELECT id, first, last, interval, closed FROM heard WHERE server_id = ?1 "
 		   "ORDER BY first DESC LIMIT 1",
+	[H_AT] = "SELECT id, first, last, interval, closed FROM heard WHERE server_id = ?1 AND "
+		 "first <= ?2 ORDER BY first DESC LIMIT 1",
 	[H_ADD] = "INSERT INTO heard (server_id, first, last, interval, closed) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[H_SET] = "UPDATE heard SET last = ?2, interval = ?3, closed = ?4 WHERE id = ?1",
@@ -88,14 +91,19 @@ struct jfile {
 	bool aside_committed; /* the store has set_aside too */
 };
 
-/* What the store holds of a server's latest heard span, and where this
- * step has taken it. */
-struct span {
-	char server[ATTRIB_JOURNAL_ID_MAX + 1];
-	int64_t id; /* 0: none yet */
+/* A heard span as the store holds it, and where this step has taken it. */
+struct span_row {
+	int64_t id; /* 0: not in the store yet */
 	int64_t first, last, interval;
 	bool live; /* holds a span: read from the store, or begun in this step */
 	bool closed, dirty;
+};
+
+/* A server's latest heard span (cur), and the span a writer read late is
+ * extending, further back in time (back). */
+struct span {
+	char server[ATTRIB_JOURNAL_ID_MAX + 1];
+	struct span_row cur, back;
 };
 
 struct attrib_ingest {
@@ -162,11 +170,32 @@ static char *path_of(const struct attrib_ingest *in, const char *name)
 
 /* Heard spans. */
 
+/* The span @p s (H_LAST or H_AT, bound) finds into @p row; none leaves it
+ * not live.  @return 0 or a negative errno. */
+static int span_read(struct attrib_ingest *in, sqlite3_stmt *s, struct span_row *row)
+{
+	int rc = sqlite3_step(s);
+
+	*row = (struct span_row){ 0 };
+	if (rc == SQLITE_ROW) {
+		row->id = sqlite3_column_int64(s, 0);
+		row->first = sqlite3_column_int64(s, 1);
+		row->last = sqlite3_column_int64(s, 2);
+		row->interval = sqlite3_column_int64(s, 3);
+		row->closed = sqlite3_column_int(s, 4) != 0;
+		row->live = true;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return store_error(in->st, rc);
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
 static struct span *span_get(struct attrib_ingest *in, const char *server)
 {
 	struct span *sp;
 	sqlite3_stmt *s;
-	int rc;
 
 	for (size_t i = 0; i < in->n_spans; i++)
 		if (strcmp(in->spans[i].server, server) == 0)
@@ -181,86 +210,119 @@ static struct span *span_get(struct attrib_ingest *in, const char *server)
 	snprintf(sp->server, sizeof(sp->server), "%s", server);
 	s = stmt(in, H_LAST);
 	sqlite3_bind_text(s, 1, server, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		sp->id = sqlite3_column_int64(s, 0);
-		sp->first = sqlite3_column_int64(s, 1);
-		sp->last = sqlite3_column_int64(s, 2);
-		sp->interval = sqlite3_column_int64(s, 3);
-		sp->closed = sqlite3_column_int(s, 4) != 0;
-		sp->live = true;
-	} else if (rc != SQLITE_DONE) {
-		store_error(in->st, rc);
+	if (span_read(in, s, &sp->cur) < 0)
 		return NULL;
-	}
-	sqlite3_reset(s);
 	in->n_spans++;
 	return sp;
 }
 
-static int span_write(struct attrib_ingest *in, struct span *sp)
+static int span_write(struct attrib_ingest *in, const char *server, struct span_row *row)
 {
-	sqlite3_stmt *s = stmt(in, sp->id ? H_SET : H_ADD);
+	sqlite3_stmt *s = stmt(in, row->id ? H_SET : H_ADD);
 	int rc;
 
-	if (sp->id) {
-		sqlite3_bind_int64(s, 1, sp->id);
-		sqlite3_bind_int64(s, 2, sp->last);
-		sqlite3_bind_int64(s, 3, sp->interval);
-		sqlite3_bind_int(s, 4, sp->closed);
+	if (row->id) {
+		sqlite3_bind_int64(s, 1, row->id);
+		sqlite3_bind_int64(s, 2, row->last);
+		sqlite3_bind_int64(s, 3, row->interval);
+		sqlite3_bind_int(s, 4, row->closed);
 	} else {
-		sqlite3_bind_text(s, 1, sp->server, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, sp->first);
-		sqlite3_bind_int64(s, 3, sp->last);
-		sqlite3_bind_int64(s, 4, sp->interval);
-		sqlite3_bind_int(s, 5, sp->closed);
+		sqlite3_bind_text(s, 1, server, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, row->first);
+		sqlite3_bind_int64(s, 3, row->last);
+		sqlite3_bind_int64(s, 4, row->interval);
+		sqlite3_bind_int(s, 5, row->closed);
 	}
 	rc = store_exec(in->st, s);
 	if (rc < 0)
 		return rc;
-	if (!sp->id)
-		sp->id = sqlite3_last_insert_rowid(in->st->db);
-	sp->dirty = false;
+	if (!row->id)
+		row->id = sqlite3_last_insert_rowid(in->st->db);
+	row->dirty = false;
 	return 0;
 }
 
-/* @p server was heard at @p t (its own clock).  A span goes on while what
- * is heard comes within twice the heartbeat interval of its end; a span a
- * clean close ended is never extended.  Earlier times change nothing: an
- * event may carry a time before the writer's last heartbeat. */
-static int heard(struct attrib_ingest *in, const char *server, int64_t t, int64_t interval,
-		 bool closing)
+/* @p server was heard at @p t, and @p row is the span that may take it.  A
+ * span goes on while what is heard comes within twice the heartbeat
+ * interval of its end; a span a clean close ended is never extended.
+ * Earlier times change nothing, not even whether the span closed: an event
+ * may carry a time before the writer's last heartbeat, and another writer
+ * of the server, closing or read late, says nothing of this span's end. */
+static int span_hear(struct attrib_ingest *in, const char *server, struct span_row *row,
+		     int64_t t, int64_t interval, bool closing)
 {
-	struct span *sp = span_get(in, server);
 	int rc;
 
-	if (!sp)
-		return -EIO;
-	/* Not sp->id: a span begun in this step has none until it is written,
-	 * and must go on all the same (each record made a span of its own). */
-	if (sp->live && !sp->closed && t <= sp->last + 2 * sp->interval) {
-		if (t > sp->last)
-			sp->last = t;
-	} else if (!sp->live || t > sp->last) {
+	/* Not row->id: a span begun in this step has none until it is
+	 * written, and must go on all the same (each record made a span of
+	 * its own). */
+	if (row->live && !row->closed && t <= row->last + 2 * row->interval) {
+		if (t < row->last)
+			return 0;
+		row->last = t;
+	} else if (!row->live || t > row->last) {
 		/* A new span: write the old one back first if this step moved it. */
-		if (sp->dirty && (rc = span_write(in, sp)) < 0)
+		if (row->dirty && (rc = span_write(in, server, row)) < 0)
 			return rc;
-		*sp = (struct span){ .first = t, .last = t, .live = true };
-		snprintf(sp->server, sizeof(sp->server), "%s", server);
+		*row = (struct span_row){ .first = t, .last = t, .live = true };
 	} else {
 		return 0;
 	}
-	sp->interval = interval;
-	sp->closed = closing;
-	sp->dirty = true;
+	row->interval = interval;
+	row->closed = closing;
+	row->dirty = true;
 	return 0;
+}
+
+/* A writer read late (its files waited while a later writer of the same
+ * server was read) stamps its heartbeats, losses and seals from before the
+ * server's latest span began.  They go on the span they fall in or follow,
+ * as they would have had they been read in time, not lost on the latest
+ * one: else coverage would say the server was not heard then. */
+static int hear_back(struct attrib_ingest *in, struct span *sp, int64_t t, int64_t interval,
+		     bool closing)
+{
+	struct span_row *b = &sp->back;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!b->live || t < b->first || b->closed || t > b->last + 2 * b->interval) {
+		if (b->dirty && (rc = span_write(in, sp->server, b)) < 0)
+			return rc;
+		s = stmt(in, H_AT);
+		sqlite3_bind_text(s, 1, sp->server, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, t);
+		rc = span_read(in, s, b);
+		if (rc < 0)
+			return rc;
+	}
+	return span_hear(in, sp->server, b, t, interval, closing);
+}
+
+/* @p server was heard at @p t, by its writer's clock when @p stamped (a
+ * heartbeat, loss or seal; an event carries a time of its own). */
+static int heard(struct attrib_ingest *in, const char *server, int64_t t, int64_t interval,
+		 bool closing, bool stamped)
+{
+	struct span *sp = span_get(in, server);
+
+	if (!sp)
+		return -EIO;
+	if (stamped && sp->cur.live && t < sp->cur.first - 2 * sp->cur.interval)
+		return hear_back(in, sp, t, interval, closing);
+	return span_hear(in, server, &sp->cur, t, interval, closing);
 }
 
 static int spans_write(struct attrib_ingest *in)
 {
 	for (size_t i = 0; i < in->n_spans; i++) {
-		int rc = in->spans[i].dirty ? span_write(in, &in->spans[i]) : 0;
+		struct span *sp = &in->spans[i];
+		int rc = 0;
 
+		if (sp->cur.dirty)
+			rc = span_write(in, sp->server, &sp->cur);
+		if (rc == 0 && sp->back.dirty)
+			rc = span_write(in, sp->server, &sp->back);
 		if (rc < 0)
 			return rc;
 	}
@@ -748,22 +810,22 @@ static int apply_record(struct attrib_ingest *in, struct jfile *f)
 			in->stats.events++;
 		else
 			in->stats.repeats++;
-		return heard(in, server, t, f->interval, false);
+		return heard(in, server, t, f->interval, false, false);
 	case ATTRIB_JOURNAL_REC_HEARTBEAT:
 		in->stats.heartbeats++;
 		if (rec->heartbeat.interval_ms)
 			f->interval = rec->heartbeat.interval_ms * 1000LL;
-		rc = heard(in, server, rec->heartbeat.time, f->interval, false);
+		rc = heard(in, server, rec->heartbeat.time, f->interval, false, true);
 		if (rc == 0)
 			rc = check_counts(in, f, rec->heartbeat.counts.events, rec->heartbeat.time);
 		return rc;
 	case ATTRIB_JOURNAL_REC_LOSS:
 		rc = loss_add(in, server, rec->loss.first, rec->loss.last, (int64_t)rec->loss.lost,
 			      (int64_t)rec->loss.refused, rec->loss.error);
-		return rc < 0 ? rc : heard(in, server, rec->loss.last, f->interval, false);
+		return rc < 0 ? rc : heard(in, server, rec->loss.last, f->interval, false, true);
 	case ATTRIB_JOURNAL_REC_SEAL:
 		rc = heard(in, server, rec->seal.time, f->interval,
-			   rec->seal.reason == ATTRIB_JOURNAL_CLOSED);
+			   rec->seal.reason == ATTRIB_JOURNAL_CLOSED, true);
 		if (rc == 0)
 			rc = check_counts(in, f, rec->seal.counts.events, rec->seal.time);
 		return rc;
@@ -831,7 +893,7 @@ static int64_t read_file(struct attrib_ingest *in, struct jfile *f, size_t room)
 			}
 			if (st == ATTRIB_JOURNAL_TORN) {
 				struct span *sp = span_get(in, f->hdr.server_id);
-				int64_t t = sp ? sp->last : f->hdr.created;
+				int64_t t = sp && sp->cur.live ? sp->cur.last : f->hdr.created;
 
 				say(in, LOG_WARNING, "journal %s ends in part of a record (%s) "
 						     "left by a writer that died; not applied, "

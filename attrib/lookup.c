@@ -64,22 +64,26 @@ static int source_gap(struct attrib_store *st, const char *server, int64_t lo, i
 	sqlite3_bind_text(s, 1, server, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, hi);
 	/* cursor: heard up to (not including) here, from lo; reach_max: where
-	 * the spans so far run out, which names the start of a silence. */
+	 * the spans so far run out, which names the start of a silence, and
+	 * closed whether the span reaching that far ended in a clean close.
+	 * Spans can overlap (a writer read late goes on a span of its own), so
+	 * that is not always the last span read. */
 	while (!gap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t first = sqlite3_column_int64(s, 0), last = sqlite3_column_int64(s, 1);
-		int64_t reach =
-			sqlite3_column_int(s, 3) ? last : last + 2 * sqlite3_column_int64(s, 2);
+		bool ends_closed = sqlite3_column_int(s, 3) != 0;
+		int64_t reach = ends_closed ? last : last + 2 * sqlite3_column_int64(s, 2);
 
 		if (!started && first > cursor)
 			cursor = first;
 		else if (first > cursor && !closed)
 			gap = 1, *gap_from = reach_max, *gap_to = first;
 		started = true;
-		closed = sqlite3_column_int(s, 3) != 0;
 		if (reach > cursor)
 			cursor = reach;
-		if (reach > reach_max)
+		if (reach > reach_max || (reach == reach_max && ends_closed)) {
 			reach_max = reach;
+			closed = ends_closed;
+		}
 	}
 	if (!gap && rc != SQLITE_DONE)
 		return store_error(st, rc);
