@@ -539,14 +539,6 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*(struct jfile *const *)a)->name, (*(struct jfile *const *)b)->name);
 }
 
-static struct jfile *file_find(struct attrib_ingest *in, const char *name)
-{
-	for (size_t i = 0; i < in->n_files; i++)
-		if (strcmp(in->files[i]->name, name) == 0)
-			return in->files[i];
-	return NULL;
-}
-
 static bool is_journal_name(const char *name)
 {
 	size_t n = strlen(name), k = strlen(ATTRIB_JOURNAL_SUFFIX);
@@ -627,36 +619,56 @@ static int by_string(const void *a, const void *b)
  * the others not.  A directory that cannot be opened for want of a
  * descriptor reads as holding the known journals and nothing new.
  * @return how many names, or a negative errno. */
+static int name_to_file(const void *name, const void *f)
+{
+	return strcmp(name, (*(struct jfile *const *)f)->name);
+}
+
 static ssize_t list_new(struct attrib_ingest *in, char ***out)
 {
-	DIR *d = opendir(in->dir);
+	struct jfile **known = NULL;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
+	DIR *d;
 
 	*out = NULL;
+	/* The known journals by name: a scan per change of the directory,
+	 * over thousands of journals, must not compare every name with every
+	 * other. */
+	if (in->n_files && !(known = malloc(in->n_files * sizeof(*known))))
+		return -ENOMEM;
+	d = opendir(in->dir);
 	if (!d && (errno == EMFILE || errno == ENFILE)) {
 		fds_short(in, "journal directory", in->dir, -errno);
+		free(known);
 		return 0;
 	}
 	if (!d) {
 		rc = -errno;
 		say(in, LOG_ERR, "journal directory %s: %s", in->dir, strerror(errno));
+		free(known);
 		return rc;
 	}
-	for (size_t i = 0; i < in->n_files; i++)
+	for (size_t i = 0; i < in->n_files; i++) {
 		in->files[i]->seen = false;
+		known[i] = in->files[i];
+	}
+	if (in->n_files > 1)
+		qsort(known, in->n_files, sizeof(*known), by_name);
 	/* Every entry is looked at even after a failure: a known journal
 	 * not marked seen would be forgotten as gone. */
 	while ((de = readdir(d)) != NULL) {
-		struct jfile *f;
+		struct jfile **f;
 
 		if (!is_journal_name(de->d_name))
 			continue;
-		f = file_find(in, de->d_name);
+		f = in->n_files ? bsearch(de->d_name, known, in->n_files, sizeof(*known),
+					  name_to_file)
+				: NULL;
 		if (f) {
-			f->seen = true;
+			(*f)->seen = true;
 			continue;
 		}
 		if (rc < 0)
@@ -678,6 +690,7 @@ static ssize_t list_new(struct attrib_ingest *in, char ***out)
 			n++;
 	}
 	closedir(d);
+	free(known);
 	if (rc < 0) {
 		while (n)
 			free(names[--n]);
