@@ -5,19 +5,26 @@
  * themselves (heard spans, losses), so a crash before the commit leaves the
  * store as it was and a crash after it leaves nothing to repeat.
  *
- * Files are known by the identity their header carries, not by name; they
- * are read in name order, which for one writer is the order it wrote them,
- * and a file is removed (or archived) only after the commit that applied
- * its last record, and only once no writer holds it.  A writer's heartbeat
+ * Files are known by the identity their header carries, not by name, and
+ * a file is removed (or archived) only after the commit that applied its
+ * last record, and only once no writer holds it.  A writer's heartbeat
  * carries how many events it has written in all; when that is more than
  * reached us (a file deleted or cut short behind our back), the difference
  * is recorded as a loss, so coverage says so.
  *
+ * Writers take turns; each one's files are read strictly one after the
+ * other, in the order it wrote them (by the sequence number of their
+ * names), a file only once the one before it is done.
+ *
  * Only a journal that may still be read holds a descriptor: one set aside
- * or done gives its back once the step that decided so is committed.  A
- * journal that finds no descriptor free waits, with those named after it,
- * for a later scan; it has no row yet, so nothing of it is lost or read
- * twice by waiting. */
+ * or done gives its back once the step that decided so is committed.  When
+ * there are too few, each writer gets one for its oldest unfinished file
+ * before any gets a second, those that have waited longest first; a file
+ * opened ahead of its turn gives its descriptor up to a writer with none.
+ * A journal that waits has no row yet, or keeps the one it had, so nothing
+ * of it is lost or read twice by waiting.  What waits, for a descriptor or
+ * behind an earlier file of its writer, is written to journal_wait, which
+ * lookups read: coverage is not complete while evidence waits unread. */
 #include "attrib/ingest.h"
 
 #include <dirent.h>
@@ -50,16 +57,19 @@ enum {
 	H_ADD,
 	H_SET,
 	L_ADD,
+	W_CLEAR,
+	W_ADD,
 	I__COUNT
 };
 
 static const char *const ingest_sql[I__COUNT] = {
-	[J_FIND] = "SELECT id, position, records, events, missing, done, set_aside FROM journal "
-		   "WHERE server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND seq = ?4",
+	[J_FIND] = "SELECT id, position, records, events, missing, done, set_aside, heard_last "
+		   "FROM journal WHERE server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND "
+		   "seq = ?4",
 	[J_ADD] = "INSERT INTO journal (server_id, writer_start, pid, seq, name, position) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[J_SET] = "UPDATE journal SET position = ?2, records = ?3, events = ?4, missing = ?5, "
-		  "done = ?6, set_aside = ?7, name = ?8 WHERE id = ?1",
+		  "done = ?6, set_aside = ?7, name = ?8, heard_last = ?9 WHERE id = ?1",
 	[J_WRITER_EVENTS] = "SELECT coalesce(sum(events + missing), 0) FROM journal WHERE "
 			    "server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND id != ?4",
 	[H_LAST] = "SELECT id, first, last, interval, closed FROM heard WHERE server_id = ?1 "
@@ -71,24 +81,49 @@ static const char *const ingest_sql[I__COUNT] = {
 	[H_SET] = "UPDATE heard SET last = ?2, interval = ?3, closed = ?4 WHERE id = ?1",
 	[L_ADD] = "INSERT INTO loss (server_id, first, last, lost, refused, error) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[W_CLEAR] = "DELETE FROM journal_wait",
+	[W_ADD] = "INSERT INTO journal_wait (name, server_id, writer_start, pid, seq, queued) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+};
+
+/* What a journal's name tells before its header is read, the name being
+ * <server-id>.<start>.<pid>.<seq>.journal: its writer is the name's first
+ * key_len bytes, its server id the first server_len.  A name of another
+ * shape is a writer of its own, of no known server (server_len 0). */
+struct jname {
+	size_t key_len, server_len;
+	uint64_t seq;
+	uint32_t pid;
+	int64_t started; /* from <start>: to the second */
 };
 
 /* One journal file.  The committed_* fields are what the store holds; the
  * others run ahead of them inside a step and fall back on rollback. */
 struct jfile {
 	char *name;
+	struct jname nm;
 	int64_t id; /* its journal row; 0 when it has none (an unreadable header) */
 	struct attrib_journal_reader *r;
 	struct attrib_journal_header hdr;
 	uint64_t pos, committed_pos;
 	int64_t records, events, missing;
 	int64_t committed_records, committed_events, committed_missing;
+	int64_t heard_last, committed_heard_last; /* INT64_MIN: nothing heard yet */
 	int64_t interval;  /* us: the writer's heartbeat interval */
 	bool done;         /* fully applied: sealed, or its writer gone and all read */
 	bool touched;      /* changed in this step */
 	bool seen;         /* found by the last scan */
+	bool drained;      /* this step read all it has for now */
 	char *set_aside;   /* why it is not read any more; NULL while it is */
 	bool aside_committed; /* the store has set_aside too */
+};
+
+/* A journal found that no descriptor was free for. */
+struct jwait {
+	char *name;
+	struct jname nm;
+	uint64_t scan; /* the scan that first found it waiting: the longest waiting go first */
+	int64_t since; /* when that was (this host's clock), for status */
 };
 
 /* A heard span as the store holds it, and where this step has taken it. */
@@ -121,6 +156,14 @@ struct attrib_ingest {
 	size_t n_open;     /* journal readers open: a descriptor each */
 	unsigned fd_fails; /* EMFILE and ENFILE met since the last scan ended */
 	bool fd_short;     /* journals wait for descriptors, and the log has said so */
+	struct jwait *wait; /* by name */
+	size_t n_wait;
+	uint64_t scans;
+	uint64_t wait_hash; /* of what journal_wait holds; valid once wait_stored */
+	bool wait_stored;
+	size_t *runs;       /* a step's writers: where each begins and ends in files */
+	size_t runs_cap;
+	size_t turn;        /* which writer the next step begins with */
 	attrib_ingest_log_cb log;
 	void *log_arg;
 	char err[512];
@@ -441,6 +484,8 @@ static int file_row_write(struct attrib_ingest *in, struct jfile *f)
 	if (f->set_aside)
 		sqlite3_bind_text(s, 7, f->set_aside, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, f->name, -1, SQLITE_STATIC);
+	if (f->heard_last != INT64_MIN)
+		sqlite3_bind_int64(s, 9, f->heard_last);
 	return store_exec(in->st, s);
 }
 
@@ -476,6 +521,94 @@ out:
 	free(to);
 }
 
+/* Journal names and their order. */
+
+/* The @p n digits at @p s, if they are all digits and their value is at
+ * most @p max. */
+static bool digits_of(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 19)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return v <= max;
+}
+
+/* What the name of a journal (one is_journal_name() takes) says of it. */
+static void name_parse(const char *name, struct jname *nm)
+{
+	size_t end = strlen(name) - strlen(ATTRIB_JOURNAL_SUFFIX), dots = 0;
+	const char *dot[3] = { NULL, NULL, NULL }, *seq, *pid, *start;
+	char rfc[24];
+	uint64_t s, p;
+	int64_t t;
+
+	*nm = (struct jname){ .key_len = strlen(name) };
+	/* The last three dots before the suffix: before <seq>, <pid>, <start>. */
+	for (size_t i = end; i-- > 0 && dots < 3;)
+		if (name[i] == '.')
+			dot[dots++] = name + i;
+	seq = dot[0], pid = dot[1], start = dot[2];
+	/* The start is YYYYMMDDTHHMMSSZ: 16 bytes between two dots. */
+	if (!start || start == name || pid - start != 17 || start[9] != 'T' || start[16] != 'Z' ||
+	    !digits_of(seq + 1, end - (size_t)(seq + 1 - name), UINT32_MAX, &s) ||
+	    !digits_of(pid + 1, (size_t)(seq - pid - 1), UINT32_MAX, &p))
+		return;
+	snprintf(rfc, sizeof(rfc), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", start + 1, start + 5,
+		 start + 7, start + 10, start + 12, start + 14);
+	if (attrib_time_parse(rfc, NULL, &t, NULL, 0) < 0)
+		return;
+	*nm = (struct jname){ .key_len = (size_t)(seq - name),
+			      .server_len = (size_t)(start - name),
+			      .seq = s,
+			      .pid = (uint32_t)p,
+			      .started = t };
+}
+
+/* Writers by the name they give their files (server id, start, pid). */
+static int writer_cmp(const char *a, const struct jname *na, const char *b,
+		      const struct jname *nb)
+{
+	size_t n = na->key_len < nb->key_len ? na->key_len : nb->key_len;
+	int c = memcmp(a, b, n);
+
+	if (c || na->key_len == nb->key_len)
+		return c;
+	return na->key_len < nb->key_len ? -1 : 1;
+}
+
+/* Writers, then each writer's files by sequence number, as a number: past
+ * 999999 it has more digits, and a string order would be wrong. */
+static int order_cmp(const char *a, const struct jname *na, const char *b,
+		     const struct jname *nb)
+{
+	int c = writer_cmp(a, na, b, nb);
+
+	if (c)
+		return c;
+	if (na->seq != nb->seq)
+		return na->seq < nb->seq ? -1 : 1;
+	return strcmp(a, b);
+}
+
+static bool same_writer(const struct jfile *a, const struct jfile *b)
+{
+	return writer_cmp(a->name, &a->nm, b->name, &b->nm) == 0;
+}
+
+static int by_order(const void *a, const void *b)
+{
+	const struct jfile *x = *(struct jfile *const *)a, *y = *(struct jfile *const *)b;
+
+	return order_cmp(x->name, &x->nm, y->name, &y->nm);
+}
+
 /* Find or create the file's row and set the reader to its position. */
 static int file_attach(struct attrib_ingest *in, struct jfile *f)
 {
@@ -496,6 +629,8 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 			f->set_aside = strdup((const char *)sqlite3_column_text(s, 6));
 			f->aside_committed = true;
 		}
+		if (sqlite3_column_type(s, 7) != SQLITE_NULL)
+			f->heard_last = sqlite3_column_int64(s, 7);
 		sqlite3_reset(s);
 	} else if (rc == SQLITE_DONE) {
 		sqlite3_reset(s);
@@ -517,6 +652,7 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 	f->committed_records = f->records;
 	f->committed_events = f->events;
 	f->committed_missing = f->missing;
+	f->committed_heard_last = f->heard_last;
 	if (f->done || f->set_aside)
 		return 0;
 	rc = attrib_journal_seek(f->r, f->pos);
@@ -532,11 +668,6 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 		return file_row_write(in, f);
 	}
 	return rc;
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp((*(struct jfile *const *)a)->name, (*(struct jfile *const *)b)->name);
 }
 
 static bool is_journal_name(const char *name)
@@ -560,7 +691,9 @@ static int file_add(struct attrib_ingest *in, const char *name)
 		goto fail;
 	}
 	f->interval = INTERVAL_DEFAULT_US;
+	f->heard_last = f->committed_heard_last = INT64_MIN;
 	f->seen = true;
+	name_parse(name, &f->nm);
 	/* A symlink would lead out of the journal directory: not a journal. */
 	rc = lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) ? -EINVAL : reader_open(in, f, path);
 	if (rc == -ENODATA || rc == -ENOENT) {
@@ -609,16 +742,16 @@ fail:
 	return rc;
 }
 
-static int by_string(const void *a, const void *b)
+/* The names of the journals in the directory not known yet, in @p out (to
+ * be freed, and each name); the known ones are marked seen, the others not.
+ * @return how many names, or a negative errno: -EMFILE or -ENFILE when the
+ * directory cannot be opened for want of a descriptor (said through
+ * fds_short(); the known journals are then taken to be there still). */
+static int by_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp((*(struct jfile *const *)a)->name, (*(struct jfile *const *)b)->name);
 }
 
-/* The names of the journals in the directory not known yet, in name order,
- * in @p out (to be freed, and each name); the known ones are marked seen,
- * the others not.  A directory that cannot be opened for want of a
- * descriptor reads as holding the known journals and nothing new.
- * @return how many names, or a negative errno. */
 static int name_to_file(const void *name, const void *f)
 {
 	return strcmp(name, (*(struct jfile *const *)f)->name);
@@ -641,9 +774,10 @@ static ssize_t list_new(struct attrib_ingest *in, char ***out)
 		return -ENOMEM;
 	d = opendir(in->dir);
 	if (!d && (errno == EMFILE || errno == ENFILE)) {
-		fds_short(in, "journal directory", in->dir, -errno);
+		rc = -errno;
+		fds_short(in, "journal directory", in->dir, rc);
 		free(known);
-		return 0;
+		return rc;
 	}
 	if (!d) {
 		rc = -errno;
@@ -697,37 +831,15 @@ static ssize_t list_new(struct attrib_ingest *in, char ***out)
 		free(names);
 		return rc;
 	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), by_string);
 	*out = names;
 	return (ssize_t)n;
 }
 
-int attrib_ingest_scan(struct attrib_ingest *in)
+/* Forget files that went away; only an unfinished one is news. */
+static void forget_gone(struct attrib_ingest *in)
 {
-	char **names;
 	size_t keep = 0;
-	ssize_t n;
-	int rc = 0;
 
-	n = list_new(in, &names);
-	if (n < 0)
-		rc = (int)n;
-	/* In name order, which for one writer is the order it wrote them in:
-	 * when one must wait for a descriptor, those after it wait too, so no
-	 * writer's later file is read before its earlier one. */
-	for (ssize_t i = 0; i < n && rc >= 0; i++) {
-		rc = file_add(in, names[i]);
-		if (rc == -EMFILE || rc == -ENFILE) {
-			fds_short(in, "journal", names[i], rc);
-			rc = 0;
-			break;
-		}
-	}
-	for (ssize_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	/* Forget files that went away; only an unfinished one is news. */
 	for (size_t i = 0; i < in->n_files; i++) {
 		struct jfile *f = in->files[i];
 
@@ -742,9 +854,365 @@ int attrib_ingest_scan(struct attrib_ingest *in)
 		jfile_free(in, f);
 	}
 	in->n_files = keep;
+}
+
+/* A journal the scan found and has not opened. */
+struct cand {
+	char *name;
+	struct jname nm;
+	uint64_t scan; /* the scan it began to wait at (this one if it did not) */
+};
+
+/* One writer's journals in a scan. */
+struct wgroup {
+	size_t first, n, next; /* its cands: [first, first + n); next to try */
+	size_t open;           /* its journals holding a descriptor */
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return order_cmp(x->name, &x->nm, y->name, &y->nm);
+}
+
+static int wait_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct jwait *)a)->name, ((const struct jwait *)b)->name);
+}
+
+static struct jwait *wait_find(struct attrib_ingest *in, const char *name)
+{
+	struct jwait key = { .name = (char *)name };
+
+	return in->n_wait ? bsearch(&key, in->wait, in->n_wait, sizeof(key), wait_cmp) : NULL;
+}
+
+static void wait_clear(struct attrib_ingest *in)
+{
+	for (size_t i = 0; i < in->n_wait; i++)
+		free(in->wait[i].name);
+	free(in->wait);
+	in->wait = NULL;
+	in->n_wait = 0;
+}
+
+/* The writers of @p c (sorted by order_cmp), each with how many of its
+ * journals hold a descriptor (in->files sorted the same way).
+ * @return how many writers, in @p g. */
+static size_t groups_make(struct attrib_ingest *in, const struct cand *c, size_t nc,
+			  struct wgroup *g)
+{
+	size_t ng = 0, j = 0;
+
+	for (size_t i = 0; i < nc; i++) {
+		if (i && writer_cmp(c[i - 1].name, &c[i - 1].nm, c[i].name, &c[i].nm) == 0) {
+			g[ng - 1].n++;
+			continue;
+		}
+		g[ng] = (struct wgroup){ .first = i, .n = 1 };
+		while (j < in->n_files &&
+		       writer_cmp(in->files[j]->name, &in->files[j]->nm, c[i].name, &c[i].nm) < 0)
+			j++;
+		for (; j < in->n_files && writer_cmp(in->files[j]->name, &in->files[j]->nm,
+						     c[i].name, &c[i].nm) == 0; j++)
+			g[ng].open += in->files[j]->r != NULL;
+		ng++;
+	}
+	return ng;
+}
+
+/* Take descriptors from journals opened ahead of their turn, for up to
+ * @p want writers that have none: the last open journal of the writer with
+ * the most open, while one has two or more.  Such a journal has not been
+ * read (the one ahead of it is not done); it goes back among @p c, to wait
+ * like any not opened yet.  @return how many were taken. */
+static size_t extras_take(struct attrib_ingest *in, size_t want, struct cand *c, size_t *nc)
+{
+	size_t taken = 0;
+
+	while (taken < want) {
+		size_t most = 1, victim = SIZE_MAX;
+		struct jfile *f;
+
+		for (size_t i = 0, j; i < in->n_files; i = j) {
+			size_t open = 0, last = 0;
+
+			for (j = i; j < in->n_files && same_writer(in->files[i], in->files[j]); j++)
+				if (in->files[j]->r) {
+					open++;
+					last = j;
+				}
+			if (open > most) {
+				most = open;
+				victim = last;
+			}
+		}
+		if (victim == SIZE_MAX)
+			break;
+		f = in->files[victim];
+		c[(*nc)++] = (struct cand){ .name = f->name, .nm = f->nm, .scan = in->scans };
+		f->name = NULL;
+		jfile_free(in, f);
+		memmove(in->files + victim, in->files + victim + 1,
+			(in->n_files - victim - 1) * sizeof(*in->files));
+		in->n_files--;
+		taken++;
+	}
+	return taken;
+}
+
+/* Groups by how long their first journal (in @p cands) has waited, then
+ * by writer. */
+static int group_by_wait(const void *a, const void *b, void *cands)
+{
+	const struct cand *x = (const struct cand *)cands + ((const struct wgroup *)a)->first;
+	const struct cand *y = (const struct cand *)cands + ((const struct wgroup *)b)->first;
+
+	if (x->scan != y->scan)
+		return x->scan < y->scan ? -1 : 1;
+	return writer_cmp(x->name, &x->nm, y->name, &y->nm);
+}
+
+/* Open what there are descriptors for, level by level: every writer with
+ * none open gets its first journal, then those with one their second, and
+ * so on.  The first journal that finds none free ends the openings; what
+ * is left of each writer waits.  @return 0 or a negative errno. */
+static int groups_open(struct attrib_ingest *in, struct cand *c, struct wgroup *g, size_t ng)
+{
+	size_t left = 0;
+	int rc;
+
+	for (size_t i = 0; i < ng; i++)
+		left += g[i].next < g[i].n;
+	for (size_t level = 0; left; level++) {
+		for (size_t i = 0; i < ng; i++) {
+			struct wgroup *w = &g[i];
+
+			if (w->open != level || w->next == w->n)
+				continue;
+			/* Until one holds a descriptor: a journal applied
+			 * before, gone again or set aside at once holds none,
+			 * and the next is then the writer's first unfinished. */
+			while (w->next < w->n) {
+				const char *name = c[w->first + w->next].name;
+
+				rc = file_add(in, name);
+				if (rc == -EMFILE || rc == -ENFILE) {
+					fds_short(in, "journal", name, rc);
+					return 0;
+				}
+				if (rc < 0)
+					return rc;
+				w->next++;
+				if (rc == 1 && in->files[in->n_files - 1]->r) {
+					w->open++;
+					break;
+				}
+			}
+			left -= w->next == w->n;
+		}
+	}
+	return 0;
+}
+
+/* The new waiting list: each journal of @p g from its next on, keeping
+ * when it began to wait.  @return 0 or -ENOMEM (the old list then stays). */
+static int wait_set(struct attrib_ingest *in, const struct cand *c, const struct wgroup *g,
+		    size_t ng)
+{
+	struct jwait *w;
+	size_t n = 0, k = 0;
+	int64_t now = attrib_time_now();
+
+	for (size_t i = 0; i < ng; i++)
+		n += g[i].n - g[i].next;
+	w = n ? calloc(n, sizeof(*w)) : NULL;
+	if (n && !w)
+		return -ENOMEM;
+	for (size_t i = 0; i < ng; i++)
+		for (size_t j = g[i].first + g[i].next; j < g[i].first + g[i].n; j++) {
+			const struct jwait *old = wait_find(in, c[j].name);
+
+			w[k] = (struct jwait){ .name = strdup(c[j].name),
+					       .nm = c[j].nm,
+					       .scan = old ? old->scan : in->scans,
+					       .since = old ? old->since : now };
+			if (!w[k++].name) {
+				while (k)
+					free(w[--k].name);
+				free(w);
+				return -ENOMEM;
+			}
+		}
+	if (n > 1)
+		qsort(w, n, sizeof(*w), wait_cmp);
+	wait_clear(in);
+	in->wait = w;
+	in->n_wait = n;
+	return 0;
+}
+
+/* Open what the new @p names (taken over: freed here) can have descriptors
+ * for, fairly among writers, and make the rest the waiting list.
+ * @return 0 or a negative errno. */
+static int place_new(struct attrib_ingest *in, char **names, size_t n)
+{
+	struct cand *c = calloc(n + in->n_files, sizeof(*c));
+	struct wgroup *g = calloc(n + in->n_files, sizeof(*g));
+	rlim_t limit, kept;
+	size_t nc = 0, ng, need = 0, room, max = open_max(&limit, &kept);
+	int rc = -ENOMEM;
+
+	if (!c || !g) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct jwait *old = wait_find(in, names[i]);
+
+		c[nc].name = names[i];
+		name_parse(names[i], &c[nc].nm);
+		c[nc++].scan = old ? old->scan : in->scans;
+	}
+	qsort(c, nc, sizeof(*c), cand_cmp);
+	ng = groups_make(in, c, nc, g);
+	for (size_t i = 0; i < ng; i++)
+		need += g[i].open == 0;
+	room = max > in->n_open ? max - in->n_open : 0;
+	if (need > room && extras_take(in, need - room, c, &nc)) {
+		qsort(c, nc, sizeof(*c), cand_cmp);
+		ng = groups_make(in, c, nc, g);
+	}
+	qsort_r(g, ng, sizeof(*g), group_by_wait, c);
+	rc = groups_open(in, c, g, ng);
+	if (rc == 0)
+		rc = wait_set(in, c, g, ng);
+	for (size_t i = 0; i < nc; i++)
+		free(c[i].name);
+out:
+	free(names);
+	free(c);
+	free(g);
+	return rc;
+}
+
+static uint64_t hash_name(uint64_t h, const char *name, uint8_t queued)
+{
+	/* FNV-1a, the queued flag ending each name. */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return (h ^ (uint8_t)(0xfe | queued)) * 1099511628211ULL;
+}
+
+/* Each row journal_wait should hold (see the schema), hashed into @p h, and
+ * inserted too when @p insert: the journals waiting for a descriptor, and
+ * the open ones behind an unfinished earlier journal of their writer.
+ * @return 0 or a negative errno. */
+static int wait_rows(struct attrib_ingest *in, bool insert, uint64_t *h)
+{
+	bool ahead = false;
+	sqlite3_stmt *s;
+	int rc;
+
+	for (size_t i = 0; i < in->n_wait; i++) {
+		const struct jwait *w = &in->wait[i];
+
+		*h = hash_name(*h, w->name, 0);
+		if (!insert)
+			continue;
+		s = stmt(in, W_ADD);
+		sqlite3_bind_text(s, 1, w->name, -1, SQLITE_STATIC);
+		if (w->nm.server_len) {
+			sqlite3_bind_text(s, 2, w->name, (int)w->nm.server_len, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 3, w->nm.started);
+			sqlite3_bind_int64(s, 4, w->nm.pid);
+			sqlite3_bind_int64(s, 5, (int64_t)w->nm.seq);
+		}
+		sqlite3_bind_int(s, 6, 0);
+		if ((rc = store_exec(in->st, s)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct jfile *f = in->files[i];
+
+		if (i == 0 || !same_writer(in->files[i - 1], f))
+			ahead = false;
+		if (!f->r)
+			continue;
+		if (!ahead) {
+			ahead = true; /* its writer's first unfinished journal, being read */
+			continue;
+		}
+		*h = hash_name(*h, f->name, 1);
+		if (!insert)
+			continue;
+		s = stmt(in, W_ADD);
+		sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, f->hdr.server_id, -1, SQLITE_STATIC);
+		/* To the second, as a name gives it. */
+		sqlite3_bind_int64(s, 3, f->hdr.started - ((f->hdr.started % ATTRIB_USEC) +
+							   ATTRIB_USEC) % ATTRIB_USEC);
+		sqlite3_bind_int64(s, 4, f->hdr.pid);
+		sqlite3_bind_int64(s, 5, f->hdr.seq);
+		sqlite3_bind_int(s, 6, 1);
+		if ((rc = store_exec(in->st, s)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* journal_wait as this scan leaves things, written when that changed.
+ * @return 0 or a negative errno. */
+static int wait_store(struct attrib_ingest *in)
+{
+	uint64_t h = 14695981039346656037ULL, again = h;
+	int rc;
+
+	wait_rows(in, false, &h);
+	if (in->wait_stored && h == in->wait_hash)
+		return 0;
+	rc = attrib_store_begin(in->st);
+	if (rc == 0)
+		rc = store_exec(in->st, stmt(in, W_CLEAR));
+	if (rc == 0)
+		rc = wait_rows(in, true, &again);
+	if (rc == 0)
+		rc = attrib_store_commit(in->st);
+	if (rc < 0) {
+		attrib_store_rollback(in->st);
+		say(in, LOG_ERR, "journals waiting to be read not recorded; lookups do not know "
+				 "of them until a later scan: %s", attrib_store_errmsg(in->st));
+		return rc;
+	}
+	in->wait_hash = h;
+	in->wait_stored = true;
+	return 0;
+}
+
+int attrib_ingest_scan(struct attrib_ingest *in)
+{
+	char **names;
+	ssize_t n;
+	int rc = 0;
+
+	in->scans++;
+	n = list_new(in, &names);
+	forget_gone(in);
+	if (n > 0)
+		rc = place_new(in, names, (size_t)n);
+	else if (n == 0)
+		wait_clear(in); /* nothing new: nothing waits */
+	else if (n != -EMFILE && n != -ENFILE)
+		rc = (int)n;
 	/* Not with no files: in->files is then NULL, which qsort may not get. */
 	if (in->n_files > 1)
-		qsort(in->files, in->n_files, sizeof(*in->files), by_name);
+		qsort(in->files, in->n_files, sizeof(*in->files), by_order);
+	/* Said by wait_store(), and tried again at the next scan; the steps
+	 * go on meanwhile. */
+	if (rc == 0)
+		wait_store(in);
 	if (rc >= 0 && in->fd_short && !in->fd_fails) {
 		in->fd_short = false;
 		say(in, LOG_NOTICE, "journals open again: none waits for a descriptor");
@@ -797,6 +1265,14 @@ static int64_t event_heard_time(const struct attrib_event *ev)
 	return ev->type >= ATTRIB_EV_ACCT_START ? ev->arrival : ev->time;
 }
 
+/* The record's time as heard spans take it, into f->heard_last. */
+static int64_t note_heard(struct jfile *f, int64_t t)
+{
+	if (t > f->heard_last)
+		f->heard_last = t;
+	return t;
+}
+
 static int apply_record(struct attrib_ingest *in, struct jfile *f)
 {
 	const struct attrib_journal_record *rec = &in->rec;
@@ -808,7 +1284,7 @@ static int apply_record(struct attrib_ingest *in, struct jfile *f)
 	switch (rec->kind) {
 	case ATTRIB_JOURNAL_REC_EVENT:
 		f->events++;
-		t = event_heard_time(&rec->event);
+		t = note_heard(f, event_heard_time(&rec->event));
 		if (attrib_event_validate(&rec->event, why, sizeof(why)) < 0) {
 			/* The hook wrote an event the rules cannot use: kept out,
 			 * named, and counted as lost for coverage. */
@@ -828,16 +1304,19 @@ static int apply_record(struct attrib_ingest *in, struct jfile *f)
 		in->stats.heartbeats++;
 		if (rec->heartbeat.interval_ms)
 			f->interval = rec->heartbeat.interval_ms * 1000LL;
-		rc = heard(in, server, rec->heartbeat.time, f->interval, false, true);
+		rc = heard(in, server, note_heard(f, rec->heartbeat.time), f->interval, false,
+			   true);
 		if (rc == 0)
 			rc = check_counts(in, f, rec->heartbeat.counts.events, rec->heartbeat.time);
 		return rc;
 	case ATTRIB_JOURNAL_REC_LOSS:
 		rc = loss_add(in, server, rec->loss.first, rec->loss.last, (int64_t)rec->loss.lost,
 			      (int64_t)rec->loss.refused, rec->loss.error);
-		return rc < 0 ? rc : heard(in, server, rec->loss.last, f->interval, false, true);
+		return rc < 0 ? rc
+			      : heard(in, server, note_heard(f, rec->loss.last), f->interval,
+				      false, true);
 	case ATTRIB_JOURNAL_REC_SEAL:
-		rc = heard(in, server, rec->seal.time, f->interval,
+		rc = heard(in, server, note_heard(f, rec->seal.time), f->interval,
 			   rec->seal.reason == ATTRIB_JOURNAL_CLOSED, true);
 		if (rc == 0)
 			rc = check_counts(in, f, rec->seal.counts.events, rec->seal.time);
@@ -939,6 +1418,7 @@ static void step_rollback(struct attrib_ingest *in)
 		f->records = f->committed_records;
 		f->events = f->committed_events;
 		f->missing = f->committed_missing;
+		f->heard_last = f->committed_heard_last;
 		f->done = false;
 		f->touched = false;
 		if (f->set_aside && !f->aside_committed) {
@@ -951,6 +1431,90 @@ static void step_rollback(struct attrib_ingest *in)
 	}
 }
 
+/* Up to @p room records of the writer whose files are files[from, to):
+ * its first unfinished file, and once that is done the next.  A file is
+ * never read while one before it is unfinished, even with its descriptor
+ * open: its records would reach the store out of the order the writer
+ * wrote them.  @return records applied, or a negative errno. */
+static int64_t read_writer(struct attrib_ingest *in, size_t from, size_t to, size_t room)
+{
+	int64_t n = 0;
+
+	for (size_t i = from; i < to && (size_t)n < room; i++) {
+		struct jfile *f = in->files[i];
+		int64_t got;
+
+		if (f->done || f->set_aside)
+			continue;
+		if (!f->r || f->drained)
+			break;
+		got = read_file(in, f, room - (size_t)n);
+		if (got < 0)
+			return got;
+		n += got;
+		if (f->done || f->set_aside)
+			continue;
+		/* Short of its room: all it has for now. */
+		f->drained = (size_t)n < room;
+		break;
+	}
+	return n;
+}
+
+/* Fill a batch from every writer in turn, so that one with a backlog
+ * neither holds up the others nor is held up by them: each writer's turn
+ * is an equal share, what some leave goes round again to the others, and
+ * each step begins one writer further on (a share can be one record).
+ * @return records applied, or a negative errno. */
+static int64_t read_turns(struct attrib_ingest *in)
+{
+	size_t n_runs = 0, total = 0, share, first;
+	bool more = true;
+
+	if (in->runs_cap < 2 * in->n_files) {
+		size_t *p = realloc(in->runs, 2 * in->n_files * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		in->runs = p;
+		in->runs_cap = 2 * in->n_files;
+	}
+	/* Writers are runs of files[], which a scan sorted by by_order();
+	 * those with nothing left to read (done, set aside) take no turn. */
+	for (size_t i = 0, j; i < in->n_files; i = j) {
+		bool readable = false;
+
+		for (j = i; j < in->n_files && same_writer(in->files[i], in->files[j]); j++) {
+			struct jfile *f = in->files[j];
+
+			f->drained = false;
+			readable |= f->r && !f->done && !f->set_aside;
+		}
+		if (readable) {
+			in->runs[2 * n_runs] = i;
+			in->runs[2 * n_runs++ + 1] = j;
+		}
+	}
+	if (!n_runs)
+		return 0;
+	share = in->batch / n_runs ? in->batch / n_runs : 1;
+	first = in->turn++ % n_runs;
+	while (more && total < in->batch) {
+		more = false;
+		for (size_t k = 0; k < n_runs && total < in->batch; k++) {
+			size_t r = (first + k) % n_runs, room = in->batch - total;
+			int64_t got = read_writer(in, in->runs[2 * r], in->runs[2 * r + 1],
+						  room < share ? room : share);
+
+			if (got < 0)
+				return got;
+			total += (size_t)got;
+			more |= got > 0;
+		}
+	}
+	return (int64_t)total;
+}
+
 int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 {
 	size_t total = 0;
@@ -961,16 +1525,10 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 	rc = attrib_store_begin(in->st);
 	if (rc < 0)
 		goto fail;
-	for (size_t i = 0; i < in->n_files && total < in->batch; i++) {
-		struct jfile *f = in->files[i];
-
-		if (f->done || f->set_aside || !f->r)
-			continue;
-		rc = read_file(in, f, in->batch - total);
-		if (rc < 0)
-			goto fail;
-		total += (size_t)rc;
-	}
+	rc = read_turns(in);
+	if (rc < 0)
+		goto fail;
+	total = (size_t)rc;
 	for (size_t i = 0; i < in->n_files && rc >= 0; i++)
 		if (in->files[i]->touched && in->files[i]->id)
 			rc = file_row_write(in, in->files[i]);
@@ -989,6 +1547,7 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 			f->committed_records = f->records;
 			f->committed_events = f->events;
 			f->committed_missing = f->missing;
+			f->committed_heard_last = f->heard_last;
 			f->aside_committed = f->set_aside != NULL;
 			f->touched = false;
 		}
@@ -1071,6 +1630,31 @@ json_t *attrib_ingest_status(struct attrib_ingest *in)
 				json_string(attrib_time_format(f->hdr.started, started)));
 		if (o && f->set_aside)
 			json_object_set_new(o, "set-aside", json_string(f->set_aside));
+		if (!o || json_array_append_new(list, o) < 0) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+json_t *attrib_ingest_waiting(struct attrib_ingest *in)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < in->n_wait; i++) {
+		const struct jwait *w = &in->wait[i];
+		char since[ATTRIB_TIME_STRLEN], started[ATTRIB_TIME_STRLEN];
+		json_t *o = json_pack("{s:s, s:s}", "file", w->name, "waiting-since",
+				      attrib_time_format(w->since, since));
+
+		if (o && w->nm.server_len) {
+			json_object_set_new(o, "server-id",
+					    json_stringn(w->name, w->nm.server_len));
+			json_object_set_new(o, "writer-started",
+					    json_string(attrib_time_format(w->nm.started,
+									   started)));
+		}
 		if (!o || json_array_append_new(list, o) < 0) {
 			json_decref(list);
 			return NULL;
@@ -1173,6 +1757,8 @@ void attrib_ingest_close(struct attrib_ingest *in)
 	free(in->files);
 	for (int i = 0; i < I__COUNT; i++)
 		sqlite3_finalize(in->stmt[i]);
+	wait_clear(in);
+	free(in->runs);
 	free(in->dir);
 	free(in->archive);
 	free(in);

@@ -33,15 +33,20 @@ int attrib_ingest_open(struct attrib_store *st, const struct attrib_policy *pol,
 
 /** Look for new, grown or rotated journal files.  Cheap enough to call from
  * a timer and from a directory watch.  Each journal that may still be read
- * holds a descriptor; a journal that cannot have one (EMFILE, ENFILE, or
- * too few left to the rest of the process) waits, with those named after
- * it, for a later call, and the log hears of it once.
+ * holds a descriptor.  When too few are left (EMFILE, ENFILE, or what the
+ * rest of the process needs), each writer (server id, start, pid) gets one
+ * for its oldest unfinished journal before any gets a second, those that
+ * have waited longest first, taking it from a journal opened ahead of its
+ * turn if need be; the others wait for a later call (attrib_ingest_waiting())
+ * and the log hears of it once.  What waits is written to the store, so
+ * that lookups report a gap for what it may hold.
  * @return 0 or a negative errno. */
 int attrib_ingest_scan(struct attrib_ingest *in);
 
 /** Apply at most one batch (cfg->batch_events) of journaled records, with
- * the positions, in one transaction.  Journals are read in a fixed order
- * (by file name), so runs interrupted anywhere build the same store.
+ * the positions, in one transaction.  Writers take turns, each an equal
+ * share of the batch; one writer's journals are read in the order it wrote
+ * them, a journal only once the one before it is done.
  * Fully applied journals that no writer holds any more are then archived or
  * removed.  A torn tail is left for later; a corrupt journal is set aside
  * (reported by status, logged once through @p log) and the others go on.
@@ -54,6 +59,11 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied);
  * lag in bytes, records applied, whether set aside and why.  @return a new
  * JSON array, or NULL on ENOMEM. */
 json_t *attrib_ingest_status(struct attrib_ingest *in);
+
+/** The journals waiting for a descriptor, for `status`: file, and when it
+ * began to wait; server id and writer-started when the name gives them.
+ * @return a new JSON array (empty when none waits), or NULL on ENOMEM. */
+json_t *attrib_ingest_waiting(struct attrib_ingest *in);
 
 /** What each source's journals told of it, as committed: for `status`, one
  * object per server id: first-heard, last-heard, interval (s), closed (its

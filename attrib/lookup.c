@@ -106,6 +106,31 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	int rc;
 
 	a->coverage = ATTRIB_COVERAGE_UNKNOWN;
+	rc = store_waits(st);
+	if (rc < 0)
+		return rc;
+	/* Journals attribd has not read yet may hold anything their writer
+	 * heard from where its applied records end: the answer cannot be
+	 * complete for a time from there on.  Earlier times stand, as they do
+	 * for a loss.  The first thing said: it is why a source looks silent. */
+	for (size_t i = 0; i < st->nwaits; i++) {
+		const struct store_wait *w = &st->waits[i];
+		const char *why = w->descriptor ? "its journals wait for a descriptor"
+						: "its journals wait behind an unfinished one";
+
+		if (w->since_known && w->since > hi)
+			continue;
+		a->coverage = ATTRIB_COVERAGE_GAP;
+		if (!w->server[0])
+			snprintf(a->coverage_note, sizeof(a->coverage_note),
+				 "journals that name no source not read: they wait for a "
+				 "descriptor");
+		else
+			snprintf(a->coverage_note, sizeof(a->coverage_note),
+				 "%s not read from %s: %s", w->server,
+				 attrib_time_format(w->since, f), why);
+		return 0;
+	}
 	for (size_t i = 0; i < st->nservers; i++) {
 		const char *server = st->servers[i];
 		int64_t from = 0, to = 0;

@@ -126,6 +126,17 @@ static const char *const sql[Q__COUNT] = {
 		"first <= ?2 ORDER BY first",
 	[Q_LOSS_NEAR] = "SELECT server_id, first, last, lost FROM loss WHERE last >= ?1 AND "
 			"first <= ?2 AND lost > 0 ORDER BY first LIMIT 1",
+	/* Per server: from when its waiting journals may hold records, being
+	 * where their writer's applied ones end (its start, before any), and
+	 * whether any waits for a descriptor.  A name gives the start to the
+	 * second; the header to the microsecond. */
+	[Q_WAITING] = "SELECT coalesce(server_id, ''), min(since), min(queued) FROM ("
+		      "SELECT w.server_id, max(w.writer_start, coalesce((SELECT max(j.heard_last) "
+		      "FROM journal j WHERE j.server_id = w.server_id AND j.pid = w.pid AND "
+		      "j.writer_start BETWEEN w.writer_start AND w.writer_start + 999999), "
+		      "w.writer_start)) AS since, min(w.queued) AS queued FROM journal_wait w "
+		      "GROUP BY w.server_id, w.writer_start, w.pid) GROUP BY server_id "
+		      "ORDER BY server_id",
 	[Q_CASE_ADD] = "INSERT OR IGNORE INTO case_report (account, digest, kind, report_type, "
 		       "reporter, report_id, events, first_time, last_time, recorded, "
 		       "recorded_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -420,6 +431,46 @@ static int load_servers(struct attrib_store *st)
 	}
 }
 
+int store_waits(struct attrib_store *st)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	if (st->waits_loaded)
+		return 0;
+	s = store_stmt(st, Q_WAITING);
+	if (!s)
+		return -EIO;
+	st->nwaits = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_wait *w;
+
+		if (st->nwaits == cap) {
+			size_t ncap = cap ? 2 * cap : 4;
+			void *p = realloc(st->waits, ncap * sizeof(*st->waits));
+
+			if (!p) {
+				sqlite3_reset(s);
+				return -ENOMEM;
+			}
+			st->waits = p;
+			cap = ncap;
+		}
+		w = &st->waits[st->nwaits++];
+		snprintf(w->server, sizeof(w->server), "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+		w->since_known = sqlite3_column_type(s, 1) != SQLITE_NULL;
+		w->since = sqlite3_column_int64(s, 1);
+		w->descriptor = sqlite3_column_int(s, 2) == 0;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, rc);
+	st->waits_loaded = true;
+	return 0;
+}
+
 /* Read the caches of prefix lengths, map kinds, horizon and servers afresh. */
 static int load_caches(struct attrib_store *st)
 {
@@ -461,6 +512,7 @@ static int load_caches(struct attrib_store *st)
 	if (rc != SQLITE_ROW)
 		return store_error(st, rc);
 	st->horizon = meta_int(st, "retention-horizon", 0);
+	st->waits_loaded = false;
 	return load_servers(st);
 }
 
@@ -661,6 +713,7 @@ void attrib_store_close(struct attrib_store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	free(st->servers);
+	free(st->waits);
 	free(st);
 }
 

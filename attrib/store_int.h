@@ -56,6 +56,7 @@ enum stmt_id {
 	Q_HEARD_SOURCES,
 	Q_HEARD_SPANS,
 	Q_LOSS_NEAR,
+	Q_WAITING,
 	Q_CASE_ADD,
 	Q_CASE_WARN,
 	Q_CASE_SUMMARY,
@@ -87,6 +88,14 @@ struct brow {
 	"server, acct_session_id, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "          \
 	"subscriber_id, username, calling_station_id, hostname"
 
+/* The journals of one server attribd has not read yet (journal_wait). */
+struct store_wait {
+	char server[ATTRIB_JOURNAL_ID_MAX + 1]; /* "" for names that tell no server */
+	bool since_known;
+	int64_t since;      /* what they may hold was heard from here on */
+	bool descriptor;    /* some wait for a descriptor, not only behind another */
+};
+
 struct attrib_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q__COUNT];
@@ -99,11 +108,20 @@ struct attrib_store {
 	int64_t horizon;
 	char (*servers)[ATTRIB_JOURNAL_ID_MAX + 1]; /* the journal writers heard from */
 	size_t nservers;
+	struct store_wait *waits; /* journal_wait, by server: see store_waits() */
+	size_t nwaits;
+	bool waits_loaded;
 	char err[256];
 };
 
 /* Which subscriber-map kinds are present: bit i for attrib_map_kinds[i]. */
 #define KIND_BIT(i) (1u << (i))
+
+/* Fill st->waits from journal_wait, unless done since the store last
+ * changed.  Only lookups need them, and attribd's own transactions, many a
+ * second, change the store: so read on first use, not with the other
+ * caches.  @return 0 or a negative errno. */
+int store_waits(struct attrib_store *st);
 
 /* The statement, reset and with its bindings cleared; NULL on failure. */
 sqlite3_stmt *store_stmt(struct attrib_store *st, enum stmt_id id);

@@ -54,18 +54,23 @@ static void cmd_status(struct attrib_request *r)
 	struct attribd *d = attrib_request_arg(r);
 	struct server_stats ss;
 	json_t *journals = d->in ? attrib_ingest_status(d->in) : json_array();
+	json_t *waiting = d->in ? attrib_ingest_waiting(d->in) : json_array();
 	json_t *coverage = d->in ? attrib_ingest_coverage(d->in) : json_array();
+	/* Not caught up while journals wait unread for a descriptor, though
+	 * every open one is read to its end. */
+	bool caught_up = !uv_is_active((uv_handle_t *)&d->step_idle) &&
+			 (!waiting || json_array_size(waiting) == 0);
 
 	server_stats(d->srv, &ss);
-	r->answer_args = json_pack("{s:s, s:I, s:o, s:o, s:o, s:b, s:o, s:i}", "version",
+	r->answer_args = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:b, s:o, s:i}", "version",
 				   ATTRIB_VERSION,
 				   "uptime", (json_int_t)((attrib_time_now() - d->started) /
 							  ATTRIB_USEC),
 				   "store", store_json(d), "journals",
-				   journals ? journals : json_null(), "coverage",
-				   coverage ? coverage : json_null(), "ingest-caught-up",
-				   !uv_is_active((uv_handle_t *)&d->step_idle), "started",
-				   time_json(d->started), "connections", (int)ss.open);
+				   journals ? journals : json_null(), "journals-waiting",
+				   waiting ? waiting : json_null(), "coverage",
+				   coverage ? coverage : json_null(), "ingest-caught-up", caught_up,
+				   "started", time_json(d->started), "connections", (int)ss.open);
 	if (!r->answer_args) {
 		attrib_request_result(r, ATTRIB_RESULT_ERROR, "out of memory");
 		return;

@@ -8,6 +8,7 @@
 # usage: test_attribd.py ATTRIBD ATTRIB JOURNAL_WRITE PART [COUNT]
 #   PART: config, ingest, commands, roles, coverage, damage, hostile,
 #         descriptors, exactly-once (COUNT events, 1,000,000 by default)
+import calendar
 import fcntl
 import itertools
 import json
@@ -967,16 +968,61 @@ def journal_header(server, pid, seq=1, started=JAN1_US):
     return h + struct.pack('<I', crc32c(h))
 
 
-def journal_name(server, pid, seq=1):
-    return '%s.20260101T000000Z.%d.%06d.journal' % (server, pid, seq)
+def journal_name(server, pid, seq=1, start='20260101T000000Z'):
+    return '%s.%s.%d.%06d.journal' % (server, start, pid, seq)
+
+
+def ts_of(t):
+    """Epoch seconds as attrib writes a time."""
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
+
+
+def raw_body(e, server, start, records):
+    """The records of a journal as journal-write --raw encodes them, without
+    its header, to go behind one made here."""
+    d = tempfile.mkdtemp(dir=e.dir)
+    r = subprocess.run([JWRITE, '--raw', d, server, start], text=True, capture_output=True,
+                       input=''.join((x if isinstance(x, str) else json.dumps(x)) + '\n'
+                                     for x in records))
+    check(r.returncode == 0, 'journal-write --raw: ' + r.stderr)
+    with open(r.stdout.strip(), 'rb') as f:
+        data = f.read()
+    shutil.rmtree(d)
+    return data[len(journal_header(server, 1)):]
+
+
+def put_journal(e, name, data, lock=False):
+    """A journal under its name at once, as a writer links it; with lock,
+    held as its live writer would (the descriptor is returned)."""
+    tmp = os.path.join(e.jdir, '.put-' + name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    if lock:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, data)
+    os.rename(tmp, os.path.join(e.jdir, name))
+    if lock:
+        return fd
+    os.close(fd)
+    return None
+
+
+# 'steady', heard every 30 s from 2025-12-31T21:50:00Z to 23:40:00Z and
+# closed then: before 2026-01-01, when the journals set aside below were
+# heard (and fell silent), the only source heard but for those under test.
+STEADY_START = calendar.timegm((2025, 12, 31, 21, 50, 0))
 
 
 def part_descriptors(e):
     """attribd allowed 256 open files: 1,200 journals it sets aside hold
     none of them, and journals beyond what the limit allows wait for a
-    later scan, neither lost nor applied twice, while the socket serves."""
+    later scan, neither lost nor applied twice, while the socket serves;
+    lookups report the gap while they wait.  Then descriptors_fairness()."""
     check(crc32c(b'123456789') == 0xe3069283, 'crc32c check value')
     setup_data(e)
+    e.write_raw([{'heartbeat': ts_of(t), 'interval-ms': 30000, 'events': 0}
+                 for t in range(STEADY_START, STEADY_START + 6601, 30)] +
+                [{'seal': ts_of(STEADY_START + 6600), 'events': 0}], 'steady',
+                ts_of(STEADY_START))
     # 1,000 writers' journals, set aside for a record of an unknown kind
     # (0xff) with more bytes behind it: 600 have it first, where attribd
     # takes up the file; 400 after a heartbeat, where it reads on.
@@ -1039,9 +1085,15 @@ def part_descriptors(e):
           (len(on_journals), on_journals[:3]))
 
     # 250 unfinished journals, each locked as its live writer would: more
-    # than 256 descriptors allow beside attribd's own, so some wait.  kea-b's
-    # journal, written after, sorts after them all and waits too.  (Taking
-    # up 1,000 journals may have made some wait already, until set aside.)
+    # than 256 descriptors allow beside attribd's own, so some wait.  The
+    # journals of kea-b and of quiet, written after, wait too: each writer
+    # has its first journal opened before any has a second, those that have
+    # waited longest first, and here all have one.  (Taking up 1,000
+    # journals may have made some wait already, until set aside.)
+    # quiet (started 22:30:00, heartbeat then, .64 to A at 22:30:05, closed
+    # at 22:30:10) was never heard before.
+    e.wait_for('steady applied', lambda: [
+        c for c in e.status()['coverage'] if c['server-id'] == 'steady' and c['closed']])
     base = len(e.logtext())
     writers = []
     for pid in range(1, 251):
@@ -1053,6 +1105,14 @@ def part_descriptors(e):
         writers.append(fd)
     e.write([commit(*x) for x in EVENTS_B], server='kea-b')
     q30 = lookup('192.0.2.30', '2026-01-11T08:10:00Z')
+    quiet = STEADY_START + 2400
+    put_journal(e, journal_name('quiet', 77, 1, '20251231T223000Z'),
+                journal_header('quiet', 77, 1, quiet * 1000000) + raw_body(
+                    e, 'quiet', ts_of(quiet),
+                    [{'heartbeat': ts_of(quiet), 'interval-ms': 30000, 'events': 0},
+                     commit('192.0.2.64', ts_of(quiet + 5), MAC_A, 'quiet'),
+                     {'seal': ts_of(quiet + 10), 'events': 1}]))
+    q64 = lookup('192.0.2.64', ts_of(quiet + 8))
 
     def ingest_lines(text):
         return [x for x in e.logtext()[base:].splitlines() if '[ingest]' in x and text in x]
@@ -1071,6 +1131,22 @@ def part_descriptors(e):
               'ten clients at the open-file limit: %s' % answers)
         time.sleep(1)
     check(account(q30) is None, '.30 applied although its journal had to wait')
+    # quiet's journal holds the only evidence of 22:30:08 but steady's: not
+    # read, it cannot be complete (before the fix: complete, quiet never
+    # having been heard).  Nothing of quiet applied: unread from its start.
+    e.wait_for("quiet's journal waiting", lambda: [
+        w for w in e.status().get('journals-waiting', []) if w.get('server-id') == 'quiet'])
+    a = e.ask({'command': 'lookup', 'arguments': q64})['arguments']
+    check((a.get('status'), a.get('coverage'), a.get('coverage-note')) ==
+          ('none', 'gap', 'quiet not read from %s: its journals wait for a descriptor' %
+           ts_of(quiet)), ".64 while quiet's journal waits: %s" % a)
+    # The store says so to attrib --db too; before quiet began, steady's
+    # evidence is whole.
+    a = json.loads(e.cli(1, 'lookup', '192.0.2.64', ts_of(quiet + 8), '--json') or '{}')
+    check(a.get('coverage-note') == 'quiet not read from %s: its journals wait for a '
+          'descriptor' % ts_of(quiet), 'attrib --db while quiet waits: %s' % a)
+    a = e.ask({'command': 'lookup', 'arguments': lookup('192.0.2.64', ts_of(quiet - 600))})
+    check(a['arguments'].get('coverage') == 'complete', 'before quiet began: %s' % a)
     check(len(limit_lines()) == 1, 'the limit reported more than once: %s' % limit_lines())
     check(not ingest_lines('open again'), 'journals said open again while some wait')
     # The writers finish: their journals are done and let go, and the ones
@@ -1078,15 +1154,133 @@ def part_descriptors(e):
     for fd in writers:
         os.close(fd)
     e.wait_for('.30 applied after the wait', lambda: account(q30) == 'ACC-A')
+    e.wait_for('.64 complete once applied', lambda: e.ask(
+        {'command': 'lookup', 'arguments': q64})['arguments'].get('coverage') == 'complete')
+    a = e.ask({'command': 'lookup', 'arguments': q64})['arguments']
+    check((a.get('status'), a.get('account'), a.get('coverage'), a.get('coverage-note')) ==
+          ('match', 'ACC-A', 'complete', None), '.64 once applied: %s' % a)
     e.wait_for('the held journals done', lambda: not [
         n for n in e.journals() if not n.startswith(('junk.', 'noise-'))])
     st = e.stats()['ingest']
-    check((st['events'], st['repeats']) == (len(EVENTS_A) + len(EVENTS_B), 0),
+    check((st['events'], st['repeats']) == (len(EVENTS_A) + len(EVENTS_B) + 1, 0),
           'events applied, and applied again, since start: %s' % st)
     e.wait_for('journals said open again', lambda: ingest_lines('open again'))
     check(len(limit_lines()) == 1 and 'vanished' not in e.logtext(),
           'the log after the wait: %s' % limit_lines())
+    descriptors_fairness(e)
     check(e.stop() == 0, 'attribd exit status at the open-file limit')
+
+
+def descriptors_fairness(e):
+    """attribd still at 256 open files (192 for journals).  Writer E of
+    server 'early' (pid 4242, started 2025-12-31T22:00:00Z) has 260
+    journals, more than the descriptors allow, so some wait.  All are held
+    (locked) as a writer holds its current one, so that none can be
+    finished until the test lets go: how long a backlog lasts does not then
+    depend on how fast attribd reads.  The first has nothing but its
+    header.  The others begin with a heartbeat (interval 30 s): the 2nd at
+    +40 s, then commits .61 at +45 s; the 3rd at +60 s, .62 at +65 s; the
+    4th to the 259th at +70 s; the 260th at +5200 s, .63 at +5205 s, and a
+    clean close at +5215 s.  Of the other sources, only 'steady' was heard
+    then."""
+    e_pid, n = 4242, 260
+    # The test holds E's journals open: one descriptor each.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < 2 * n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(4 * n, hard), hard))
+    start = calendar.timegm((2025, 12, 31, 22, 0, 0))
+    stamp = '20251231T220000Z'
+    base = len(e.logtext())
+
+    def limit_lines():
+        return [x for x in e.logtext()[base:].splitlines()
+                if '[ingest]' in x and 'LimitNOFILE' in x]
+
+    def ask(addr, t):
+        return e.ask({'command': 'lookup', 'arguments': lookup(addr, ts_of(t))})['arguments']
+
+    def early_times():
+        db = sqlite3.connect(e.db, timeout=30)
+        rows = [r[0] for r in db.execute(
+            "SELECT time FROM event WHERE server = 'early' ORDER BY id")]
+        db.close()
+        return rows
+
+    def beat(t, events):
+        return {'heartbeat': ts_of(start + t), 'interval-ms': 30000, 'events': events}
+
+    commits = {2: ('192.0.2.61', start + 45), 3: ('192.0.2.62', start + 65),
+               n: ('192.0.2.63', start + 5205)}
+    bodies = {2: [beat(40, 0)], 3: [beat(60, 1)], 4: [beat(70, 2)],
+              n: [beat(5200, 2)]}
+    for k, (addr, t) in commits.items():
+        bodies[k].append(commit(addr, ts_of(t), MAC_A, 'early'))
+    bodies[n].append({'seal': ts_of(start + 5215), 'events': 3})
+    bodies = {k: raw_body(e, 'early', ts_of(start), recs) for k, recs in bodies.items()}
+    held = [put_journal(e, journal_name('early', e_pid, 1, stamp),
+                        journal_header('early', e_pid, 1, start * 1000000), lock=True)]
+    for k in range(2, n + 1):
+        held.append(put_journal(e, journal_name('early', e_pid, k, stamp),
+                                journal_header('early', e_pid, k, start * 1000000) +
+                                bodies.get(k, bodies[4]), lock=True))
+    e.wait_for('the open-file limit reported again', lambda: limit_lines())
+
+    # .63 at 23:26:50 is in E's 260th journal alone, which waits: its
+    # evidence is not read, so coverage cannot be complete.  E has applied
+    # nothing: unread from its start.
+    t63 = start + 5210
+    gap = 'early not read from %s: its journals wait for a descriptor' % ts_of(start)
+    a = ask('192.0.2.63', t63)
+    check(a.get('status') == 'none' and a.get('coverage') == 'gap' and
+          a.get('coverage-note') == gap, '.63 while its journal waits: %s' % a)
+    waiting = e.status().get('journals-waiting') or []
+    check(waiting and all(w['file'].startswith('early.%s.%d.' % (stamp, e_pid)) and
+                          w['server-id'] == 'early' and w['writer-started'] == ts_of(start)
+                          for w in waiting), 'journals waiting: %s' % waiting[:3])
+
+    # A writer of the same server started later, live: its journal is read
+    # although E's fill every descriptor they may have (before the fix it
+    # waited for them to finish).
+    e.write([commit('192.0.2.70', '2026-01-12T08:00:00Z', MAC_A, 'early')], server='early',
+            hold=True)
+    q70 = lookup('192.0.2.70', '2026-01-12T08:10:00Z')
+    e.wait_for('the later writer applied while E waits', lambda: e.ask(
+        {'command': 'lookup', 'arguments': q70})['arguments'].get('account') == 'ACC-A')
+    # None of E's journals after its first is applied while that one is
+    # unfinished, opened or not (before the fix the open ones were).
+    check(ask('192.0.2.61', start + 50).get('status') == 'none',
+          ".61 applied before E's first journal was done")
+    check(early_times() == [1768204800 * 1000000], "events of 'early' applied: %s" %
+          early_times())
+    waiting = e.status().get('journals-waiting') or []
+    check(waiting and not [w for w in waiting if not w['file'].startswith('early.%s.%d.' %
+                                                                         (stamp, e_pid))],
+          'journals waiting beside the later writer: %s' % waiting[:3])
+    a = ask('192.0.2.63', t63)
+    check(a.get('coverage') == 'gap' and a.get('coverage-note') == gap,
+          '.63 while its journal still waits: %s' % a)
+    check(e.status().get('ingest-caught-up') is False, 'caught up while journals wait')
+
+    # E lets go of its journals: they are applied, in order, and .63's
+    # time is covered in full.
+    for fd in held:
+        os.close(fd)
+    e.wait_for("E's last journal applied", lambda: ask('192.0.2.63', t63).get('account') ==
+               'ACC-A', timeout=120)
+    e.wait_for('complete once applied', lambda: ask('192.0.2.63', t63).get('coverage') ==
+               'complete' and not e.status().get('journals-waiting'))
+    a = ask('192.0.2.63', t63)
+    check((a.get('status'), a.get('coverage'), a.get('coverage-note')) ==
+          ('match', 'complete', None), '.63 once applied: %s' % a)
+    check(early_times() == [1768204800 * 1000000] + [commits[k][1] * 1000000
+                                                     for k in (2, 3, n)],
+          "events of 'early' in the order applied: %s" % early_times())
+    # E's heartbeats, read after the later writer's, still say when
+    # 'early' was heard: from E's first, at +40 s.
+    src = [c for c in e.status()['coverage'] if c['server-id'] == 'early']
+    check(src and src[0]['first-heard'] == ts_of(start + 40) and src[0]['lost'] == 0,
+          "coverage of 'early': %s" % src)
+    check(len(limit_lines()) == 1, 'the limit reported more than once: %s' % limit_lines())
 
 
 TABLES = ('binding', 'event', 'evidence', 'session', 'prefix_len', 'heard', 'loss', 'journal')
