@@ -112,23 +112,33 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	/* Journals attribd has not read yet may hold anything their writer
 	 * heard from where its applied records end: the answer cannot be
 	 * complete for a time from there on.  Earlier times stand, as they do
-	 * for a loss.  The first thing said: it is why a source looks silent. */
+	 * for a loss.  The first thing said: it is why a source looks silent.
+	 * A journal set aside holds what its writer heard from there until
+	 * the writer's next journal, or a later writer, begins. */
 	for (size_t i = 0; i < st->nwaits; i++) {
 		const struct store_wait *w = &st->waits[i];
-		const char *why = w->descriptor ? "its journals wait for a descriptor"
-						: "its journals wait behind an unfinished one";
+		static const char *const why[] = {
+			[WAIT_DESCRIPTOR] = "its journals wait for a descriptor",
+			[WAIT_BEHIND] = "its journals wait behind an unfinished one",
+			[WAIT_ASIDE] = "a journal of it is set aside (damaged)",
+		};
 
-		if (w->since_known && w->since > hi)
+		if ((w->since_known && w->since > hi) || (w->until_known && w->until <= lo))
 			continue;
 		a->coverage = ATTRIB_COVERAGE_GAP;
 		if (!w->server[0])
 			snprintf(a->coverage_note, sizeof(a->coverage_note),
 				 "journals that name no source not read: they wait for a "
 				 "descriptor");
+		else if (w->until_known)
+			snprintf(a->coverage_note, sizeof(a->coverage_note),
+				 "%s not read from %s to %s: %s", w->server,
+				 attrib_time_format(w->since, f), attrib_time_format(w->until, t),
+				 why[w->kind]);
 		else
 			snprintf(a->coverage_note, sizeof(a->coverage_note),
 				 "%s not read from %s: %s", w->server,
-				 attrib_time_format(w->since, f), why);
+				 attrib_time_format(w->since, f), why[w->kind]);
 		return 0;
 	}
 	for (size_t i = 0; i < st->nservers; i++) {

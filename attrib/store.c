@@ -128,15 +128,27 @@ static const char *const sql[Q__COUNT] = {
 			"first <= ?2 AND lost > 0 ORDER BY first LIMIT 1",
 	/* Per server: from when its waiting journals may hold records, being
 	 * where their writer's applied ones end (its start, before any), and
-	 * whether any waits for a descriptor.  A name gives the start to the
-	 * second; the header to the microsecond. */
-	[Q_WAITING] = "SELECT coalesce(server_id, ''), min(since), min(queued) FROM ("
+	 * whether any waits for a descriptor (0) or only behind another (1).
+	 * A name gives the start to the second; the header to the
+	 * microsecond.  Then (2) the journals set aside, from where their
+	 * applied records end to where their writer's next journal or a later
+	 * writer of the server begins (NULL: on and on), merged when they end
+	 * alike. */
+	[Q_WAITING] = "SELECT coalesce(server_id, ''), min(since), min(queued), NULL FROM ("
 		      "SELECT w.server_id, max(w.writer_start, coalesce((SELECT max(j.heard_last) "
 		      "FROM journal j WHERE j.server_id = w.server_id AND j.pid = w.pid AND "
 		      "j.writer_start BETWEEN w.writer_start AND w.writer_start + 999999), "
 		      "w.writer_start)) AS since, min(w.queued) AS queued FROM journal_wait w "
 		      "GROUP BY w.server_id, w.writer_start, w.pid) GROUP BY server_id "
-		      "ORDER BY server_id",
+		      "UNION ALL SELECT server_id, min(since), 2, until FROM ("
+		      "SELECT j.server_id, max(j.writer_start, coalesce(j.heard_last, 0)) AS since, "
+		      "(SELECT min(b) FROM (SELECT min(coalesce(n.heard_first, n.heard_last)) AS b "
+		      "FROM journal n WHERE n.server_id = j.server_id AND n.writer_start = "
+		      "j.writer_start AND n.pid = j.pid AND n.seq > j.seq UNION ALL "
+		      "SELECT min(n.writer_start) FROM journal n WHERE n.server_id = j.server_id "
+		      "AND n.writer_start > j.writer_start)) AS until "
+		      "FROM journal j WHERE j.set_aside IS NOT NULL) GROUP BY server_id, until "
+		      "ORDER BY 1, 3, 2",
 	[Q_CASE_ADD] = "INSERT OR IGNORE INTO case_report (account, digest, kind, report_type, "
 		       "reporter, report_id, events, first_time, last_time, recorded, "
 		       "recorded_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -462,7 +474,9 @@ int store_waits(struct attrib_store *st)
 			 (const char *)sqlite3_column_text(s, 0));
 		w->since_known = sqlite3_column_type(s, 1) != SQLITE_NULL;
 		w->since = sqlite3_column_int64(s, 1);
-		w->descriptor = sqlite3_column_int(s, 2) == 0;
+		w->kind = sqlite3_column_int(s, 2);
+		w->until_known = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		w->until = sqlite3_column_int64(s, 3);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -88,12 +88,17 @@ struct brow {
 	"server, acct_session_id, hwaddr, client_id, duid, iaid, remote_id, circuit_id, "          \
 	"subscriber_id, username, calling_station_id, hostname"
 
-/* The journals of one server attribd has not read yet (journal_wait). */
+/* Why journals of a server are not read: Q_WAITING's third column. */
+enum store_wait_kind { WAIT_DESCRIPTOR, WAIT_BEHIND, WAIT_ASIDE };
+
+/* The journals of one server attribd has not read yet (journal_wait), or
+ * will not read (set aside). */
 struct store_wait {
 	char server[ATTRIB_JOURNAL_ID_MAX + 1]; /* "" for names that tell no server */
-	bool since_known;
+	bool since_known, until_known;
 	int64_t since;      /* what they may hold was heard from here on */
-	bool descriptor;    /* some wait for a descriptor, not only behind another */
+	int64_t until;      /* set aside: up to here (exclusive), when known */
+	enum store_wait_kind kind; /* WAIT_DESCRIPTOR: some wait for one */
 };
 
 struct attrib_store {

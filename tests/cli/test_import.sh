@@ -189,11 +189,12 @@ upgrade)
 	run 0 apply "$tmp/ev"
 	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous
 	# A store at 9 has nothing of 010 and what came after (013's table,
-	# column and index too).
-	undo13='DROP TABLE journal_wait; DROP INDEX journal_writer;
-		ALTER TABLE journal DROP COLUMN heard_last;'
+	# column and index, 014's column too).
+	undo_new='DROP TABLE journal_wait; DROP INDEX journal_writer;
+		ALTER TABLE journal DROP COLUMN heard_last;
+		ALTER TABLE journal DROP COLUMN heard_first;'
 	sqlite3 "$db" "DROP TRIGGER binding_identity_gone; DROP TABLE binding_identity;
-		$undo13 PRAGMA user_version = 9;"
+		$undo_new PRAGMA user_version = 9;"
 	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous '.candidates | length' 2
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 10 ] || fail "the store was not upgraded"
 
@@ -206,7 +207,7 @@ upgrade)
 	  echo "$ev"'"type":"lease-release","hwaddr":"00:00:5e:00:53:0b",'\
 '"time":"2026-01-01T00:40:00Z"}'; } >"$tmp/ev"
 	run 0 apply "$tmp/ev"
-	sqlite3 "$db" "DELETE FROM binding_identity; $undo13 PRAGMA user_version = 11;"
+	sqlite3 "$db" "DELETE FROM binding_identity; $undo_new PRAGMA user_version = 11;"
 	lookup 192.0.2.61 00:20:00Z 2 .status ambiguous '.candidates | length' 2 \
 		"$c0.end" 2026-01-01T00:40:00Z
 	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous '.candidates | length' 2

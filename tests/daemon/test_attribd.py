@@ -760,18 +760,23 @@ def part_damage(e):
                         commit('192.0.2.51', '2026-03-01T00:00:02Z', MAC_A, 't'),
                         commit('192.0.2.52', '2026-03-01T00:00:03Z', MAC_A, 't')], 't', start)
     os.truncate(torn, os.path.getsize(torn) - 7)
-    # Garbage after two good events, and a good event after the garbage.
-    g = e.write_raw([commit('192.0.2.60', '2026-03-01T00:00:01Z', MAC_B, 'g'),
-                     commit('192.0.2.61', '2026-03-01T00:00:02Z', MAC_B, 'g')], 'g', start)
-    good_size = os.path.getsize(g)
-    after = os.path.join(e.dir, 'after')
-    os.mkdir(after)
-    r = subprocess.run([JWRITE, '--raw', after, 'g', start], text=True, capture_output=True,
-                       input=commit('192.0.2.62', '2026-03-01T00:00:03Z', MAC_B, 'g') + '\n')
-    rec = open(r.stdout.strip(), 'rb').read()[-120:]
-    with open(g, 'ab') as f:
-        f.write(bytes(random.Random(3).randrange(1, 256) for _ in range(333)))
-        f.write(rec)
+    # Garbage after two good events, and a good event after the garbage;
+    # then the writer (pid 4343) rotates: its second journal begins with a
+    # heartbeat at 00:05:00 and ends with its clean close, the writer
+    # having written three events in all.
+    mar1 = calendar.timegm((2026, 3, 1, 0, 0, 0))
+    g = os.path.join(e.jdir, journal_name('g', 4343, 1, '20260301T000000Z'))
+    good = journal_header('g', 4343, 1, mar1 * 1000000) + raw_body(
+        e, 'g', start, [commit('192.0.2.60', '2026-03-01T00:00:01Z', MAC_B, 'g'),
+                        commit('192.0.2.61', '2026-03-01T00:00:02Z', MAC_B, 'g')])
+    good_size = len(good)
+    put_journal(e, os.path.basename(g), good + bytes(
+        random.Random(3).randrange(1, 256) for _ in range(333)) + raw_body(
+            e, 'g', start, [commit('192.0.2.62', '2026-03-01T00:00:03Z', MAC_B, 'g')]))
+    put_journal(e, journal_name('g', 4343, 2, '20260301T000000Z'),
+                journal_header('g', 4343, 2, mar1 * 1000000) + raw_body(
+                    e, 'g', start, [{'heartbeat': ts_of(mar1 + 300), 'interval-ms': 30000,
+                                     'events': 3}, {'seal': ts_of(mar1 + 300), 'events': 3}]))
     # A journal that was applied, then cut short behind attribd's back.
     e.start()
     w = e.write([commit('192.0.2.70', '2026-03-01T00:00:01Z', MAC_A, 'c'),
@@ -798,7 +803,30 @@ def part_damage(e):
                        ('192.0.2.60', 'match'), ('192.0.2.61', 'match'), ('192.0.2.62', 'none'),
                        ('192.0.2.70', 'match'), ('192.0.2.71', 'match')):
         check(status_of(addr) == want, '%s: %s, expected %s' % (addr, status_of(addr), want))
-    js = {j['server-id']: j for j in e.status()['journals']}
+    # What g's first journal holds past the garbage is not known: from its
+    # last event read (00:00:02) to its second journal's first record
+    # (00:05:00) coverage is a gap, which says why.  From 00:05:00 on the
+    # note is another's: t, silent since its last event's reach (00:00:02
+    # + 2 x 30 s).
+    e.wait_for("g's second journal applied", lambda: [
+        c for c in e.status()['coverage'] if c['server-id'] == 'g' and c['closed']])
+
+    def coverage_of(addr, s):
+        a = e.ask({'command': 'lookup', 'arguments': lookup(addr, ts_of(mar1 + s))}
+                  )['arguments']
+        return a['status'], a['coverage'], a.get('coverage-note')
+
+    aside = ('gap', 'g not read from 2026-03-01T00:00:02Z to 2026-03-01T00:05:00Z: '
+             'a journal of it is set aside (damaged)')
+    for addr, s, want in (('192.0.2.62', 3, ('none',) + aside),
+                          ('192.0.2.61', 200, ('match',) + aside),
+                          ('192.0.2.61', 301, ('match', 'gap', 't not heard from '
+                                               '2026-03-01T00:01:02Z to 2026-03-01T00:05:01Z'))):
+        check(coverage_of(addr, s) == want, '%s at +%d s: %s, expected %s' %
+              (addr, s, coverage_of(addr, s), want))
+    a = json.loads(e.cli(1, 'lookup', '192.0.2.62', ts_of(mar1 + 3), '--json') or '{}')
+    check(a.get('coverage-note') == aside[1], 'attrib --db on the set-aside journal: %s' % a)
+    js = {j['server-id']: j for j in e.status()['journals'] if 'set-aside' in j}
     if 'g' in js:
         check(js['g']['position'] == good_size and
               js['g']['set-aside'].startswith('offset %d: ' % good_size),
@@ -812,6 +840,10 @@ def part_damage(e):
     db = sqlite3.connect(e.db)
     check(db.execute("SELECT sum(lost) FROM loss WHERE server_id = 't'").fetchone()[0] == 1,
           'the torn event is not counted as lost')
+    # g's close says it wrote three events: the one past the garbage is lost.
+    check(db.execute("SELECT first, last, lost FROM loss WHERE server_id = 'g'").fetchall() ==
+          [((mar1 + 300) * 1000000,) * 2 + (1,)], "g's lost event: %s" %
+          db.execute("SELECT * FROM loss WHERE server_id = 'g'").fetchall())
     db.close()
     w.send_signal(signal.SIGTERM)
     w.wait(30)
