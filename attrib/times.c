@@ -165,7 +165,11 @@ int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, si
 	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
 	    !digits(&p, 2, &d))
 		return fail(err, errlen,
-			    "not a time, expected RFC 3339 such as 2026-11-30T14:02:11Z", s);
+			    s[strspn(s, "0123456789")] == '\0'
+				    ? "not a time: seconds since 1970 are written @EPOCH "
+				      "(@1796047331 is 2026-11-30T14:02:11Z)"
+				    : "not a time, expected RFC 3339 such as 2026-11-30T14:02:11Z",
+			    s);
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return fail(err, errlen, "a time of day is needed (e.g. 2026-11-30T14:02:11Z)", s);
 	p++;

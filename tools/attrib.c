@@ -53,16 +53,19 @@ static const char usage_main[] =
 	"`attrib COMMAND --help` tells more; attrib(1) tells all.\n";
 
 static const char usage_lookup[] =
-	"usage: attrib [--db PATH] lookup ADDRESS TIME [--tolerance SECONDS] [--json] [--tz ZONE]\n"
+	"usage: attrib [--socket PATH | --db PATH] lookup ADDRESS TIME [--tolerance SECONDS]\n"
+	"              [--json] [--tz ZONE]\n"
 	"\n"
 	"Who held ADDRESS at TIME: every binding of the address, or of a prefix containing\n"
 	"it, that held within TIME +/- the tolerance, and the account each maps to.\n"
 	"\n"
 	"exit status: 0 match, 1 none, 2 ambiguous, 3 unmapped, 4 outside-retention,\n"
-	"64 usage, 65 bad input, 66 no store, 70 internal, 74 I/O error.\n";
+	"64 usage, 65 bad input, 66 no store or no attribd, 70 internal, 74 I/O error,\n"
+	"77 the role attribd gives the caller may not look up.\n";
 
 static const char usage_history[] =
-	"usage: attrib [--db PATH] history ADDRESS --from TIME --to TIME [--json] [--tz ZONE]\n"
+	"usage: attrib [--socket PATH | --db PATH] history ADDRESS --from TIME --to TIME\n"
+	"              [--json] [--tz ZONE]\n"
 	"\n"
 	"Every binding of ADDRESS, or of a prefix containing it, overlapping [from, to),\n"
 	"in order of start, with the account each mapped to when it began.\n";

@@ -39,6 +39,13 @@ static int fail(struct loader *l, const char *path, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Paths name config keys we wrote: a cut one still points the way. */
+static void join(char *buf, const char *path, const char *key)
+{
+	if (snprintf(buf, PATH_MAX_TEXT, "%s.%s", path, key) < 0)
+		buf[0] = '\0';
+}
+
 /* Refuse any key of @p obj not in @p keys (NULL-terminated). */
 static int only_keys(struct loader *l, const char *path, json_t *obj, const char *const *keys)
 {
@@ -50,17 +57,14 @@ static int only_keys(struct loader *l, const char *path, json_t *obj, const char
 
 		for (size_t i = 0; keys[i] && !known; i++)
 			known = strcmp(keys[i], key) == 0;
-		if (!known)
-			return fail(l, path, "unknown key \"%s\"", key);
+		if (!known) {
+			char p[PATH_MAX_TEXT];
+
+			join(p, path, key);
+			return fail(l, p, "unknown key");
+		}
 	}
 	return 0;
-}
-
-/* Paths name config keys we wrote: a cut one still points the way. */
-static void join(char *buf, const char *path, const char *key)
-{
-	if (snprintf(buf, PATH_MAX_TEXT, "%s.%s", path, key) < 0)
-		buf[0] = '\0';
 }
 
 static int get_string(struct loader *l, const char *path, json_t *obj, const char *key,

@@ -29,7 +29,7 @@ const char* values[] = {
     "ATTRIB_JOURNAL_RECOVERED", "attrib journal: %1",
     "ATTRIB_JOURNAL_TROUBLE", "attrib journal: %1: %2; DHCP service goes on, events are counted as lost",
     "ATTRIB_LOAD_FAILED", "attrib hook library not loaded: %1",
-    "ATTRIB_LOADED", "attrib hook library loaded: journal directory %1, server id %2, sync %3",
+    "ATTRIB_LOADED", "attrib hook library loaded: journal directory %1, server id %2, sync policy %3",
     "ATTRIB_UNLOADED", "attrib hook library unloaded: %1 events journaled, %2 lost",
     NULL
 };

@@ -362,11 +362,11 @@ def part_config(e):
     run(['-t', path], 0, path + ': valid')
     with open(path, 'w') as f:
         f.write(sample.replace('"mode": "0660",', '"mode": "0660", /* a comment */ "mod": 1,'))
-    run(['-t', path], 65, 'attribd.control-socket: unknown key "mod"')
+    run(['-t', path], 65, 'attribd.control-socket.mod: unknown key')
 
     good = json.load(open(e.conf))['attribd']
     bad = [
-        ({'databse': 'x'}, 'attribd: unknown key "databse"'),
+        ({'databse': 'x'}, 'attribd.databse: unknown key'),
         ({'stale-after': -1}, 'attribd.stale-after: expected a whole number from 1 to'),
         ({'retention-days': 'ten'}, 'attribd.retention-days: expected a whole number'),
         ({'control-socket': {'socket-name': e.sock, 'mode': '0999'}},
@@ -380,7 +380,7 @@ def part_config(e):
          'attribd.roles[0].users[0]: no user "no-such-user-here" on this system'),
         ({'limits': {'max-connections': 0}},
          'attribd.limits.max-connections: expected a whole number from 1 to 100000'),
-        ({'limits': {'max-lookup': 5}}, 'attribd.limits: unknown key "max-lookup"'),
+        ({'limits': {'max-lookup': 5}}, 'attribd.limits.max-lookup: unknown key'),
     ]
     for i, (change, text) in enumerate(bad):
         cfg = dict(good)

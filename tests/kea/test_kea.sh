@@ -336,7 +336,7 @@ PY
 	wait $perf || rc=$?
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "perfdhcp: exit status $rc"
 	stop_kea 4
-	grep -q 'ATTRIB_LOADED .*, sync every' "$tmp/kea4.log" || fail "the hook ignored \"sync\""
+	grep -q 'ATTRIB_LOADED .*, sync policy every' "$tmp/kea4.log" || fail "the hook ignored \"sync\""
 	[ "$(grep -c ATTRIB_LOADED "$tmp/kea4.log")" -ge 3 ] ||
 		fail "the hook was not loaded again on each reconfiguration"
 	[ "$(grep -c ATTRIB_UNLOADED "$tmp/kea4.log")" -ge 3 ] ||
@@ -485,7 +485,7 @@ params)
 		"$here/../../etc/kea-hook.json" >"$tmp/sample" || fail "etc/kea-hook.json"
 	kea4_config "$tmp/kea4.json" false "$(cat "$tmp/sample")"
 	start_kea 4 "$tmp/kea4.json"
-	grep -q 'ATTRIB_LOADED .* server id dhcp4-a.example.net, sync interval' "$tmp/kea4.log" ||
+	grep -q 'ATTRIB_LOADED .* server id dhcp4-a.example.net, sync policy interval' "$tmp/kea4.log" ||
 		fail "the sample entry: $(grep ATTRIB "$tmp/kea4.log")"
 	stop_kea 4
 	ls "$tmp/journal" | grep -q '^dhcp4-a\.example\.net\..*\.journal$' ||

@@ -182,6 +182,20 @@ static void test_malformed_times_are_refused(void **state)
 		refused(bad[i], NULL, err, sizeof(err));
 }
 
+/* A bare number is most likely seconds since 1970 without its @: said so,
+ * and refused all the same (it could be a year, or milliseconds). */
+static void test_bare_epoch_is_refused_naming_the_at(void **state)
+{
+	char err[256];
+
+	(void)state;
+	refused("1796047331", NULL, err, sizeof(err));
+	assert_non_null(strstr(err, "written @EPOCH"));
+	assert_non_null(strstr(err, "\"1796047331\""));
+	refused("2026-11-30", NULL, err, sizeof(err));
+	assert_null(strstr(err, "@EPOCH"));
+}
+
 static void test_format_is_utc_without_fraction_when_whole(void **state)
 {
 	char buf[ATTRIB_TIME_STRLEN];
@@ -236,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_space_may_stand_for_t),
 		cmocka_unit_test(test_at_epoch_seconds),
 		cmocka_unit_test(test_time_without_zone_is_refused_saying_how_to_give_one),
+		cmocka_unit_test(test_bare_epoch_is_refused_naming_the_at),
 		cmocka_unit_test(test_local_time_in_named_zone_is_converted_summer),
 		cmocka_unit_test(test_local_time_in_named_zone_is_converted_winter),
 		cmocka_unit_test(test_explicit_zone_wins_over_named_zone),
