@@ -63,13 +63,13 @@ enum {
 };
 
 static const char *const ingest_sql[I__COUNT] = {
-	[J_FIND] = "SELECT id, position, records, events, missing, done, set_aside, heard_last, "
-		   "heard_first FROM journal WHERE server_id = ?1 AND writer_start = ?2 AND "
-		   "pid = ?3 AND seq = ?4",
-	[J_ADD] = "INSERT INTO journal (server_id, writer_start, pid, seq, name, position) "
-		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[J_FIND] = "SELECT id, position, records, events, missing, done, set_aside, heard_last "
+		   "FROM journal WHERE server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND "
+		   "seq = ?4",
+	[J_ADD] = "INSERT INTO journal (server_id, writer_start, pid, seq, name, position, "
+		  "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[J_SET] = "UPDATE journal SET position = ?2, records = ?3, events = ?4, missing = ?5, "
-		  "done = ?6, set_aside = ?7, name = ?8, heard_last = ?9, heard_first = ?10 "
+		  "done = ?6, set_aside = ?7, name = ?8, heard_last = ?9, created = ?10 "
 		  "WHERE id = ?1",
 	[J_WRITER_EVENTS] = "SELECT coalesce(sum(events + missing), 0) FROM journal WHERE "
 			    "server_id = ?1 AND writer_start = ?2 AND pid = ?3 AND id != ?4",
@@ -110,7 +110,6 @@ struct jfile {
 	int64_t records, events, missing;
 	int64_t committed_records, committed_events, committed_missing;
 	int64_t heard_last, committed_heard_last; /* INT64_MIN: nothing heard yet */
-	int64_t heard_first, committed_heard_first; /* INT64_MIN: not known */
 	int64_t interval;  /* us: the writer's heartbeat interval */
 	bool done;         /* fully applied: sealed, or its writer gone and all read */
 	bool touched;      /* changed in this step */
@@ -488,8 +487,7 @@ static int file_row_write(struct attrib_ingest *in, struct jfile *f)
 	sqlite3_bind_text(s, 8, f->name, -1, SQLITE_STATIC);
 	if (f->heard_last != INT64_MIN)
 		sqlite3_bind_int64(s, 9, f->heard_last);
-	if (f->heard_first != INT64_MIN)
-		sqlite3_bind_int64(s, 10, f->heard_first);
+	sqlite3_bind_int64(s, 10, f->hdr.created);
 	return store_exec(in->st, s);
 }
 
@@ -635,8 +633,6 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 		}
 		if (sqlite3_column_type(s, 7) != SQLITE_NULL)
 			f->heard_last = sqlite3_column_int64(s, 7);
-		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-			f->heard_first = sqlite3_column_int64(s, 8);
 		sqlite3_reset(s);
 	} else if (rc == SQLITE_DONE) {
 		sqlite3_reset(s);
@@ -645,6 +641,7 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 		sqlite3_bind_int64(s, 4, f->hdr.seq);
 		sqlite3_bind_text(s, 5, f->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 6, f->hdr.length);
+		sqlite3_bind_int64(s, 7, f->hdr.created);
 		rc = store_exec(in->st, s);
 		if (rc < 0)
 			return rc;
@@ -659,7 +656,6 @@ static int file_attach(struct attrib_ingest *in, struct jfile *f)
 	f->committed_events = f->events;
 	f->committed_missing = f->missing;
 	f->committed_heard_last = f->heard_last;
-	f->committed_heard_first = f->heard_first;
 	if (f->done || f->set_aside)
 		return 0;
 	rc = attrib_journal_seek(f->r, f->pos);
@@ -699,7 +695,6 @@ static int file_add(struct attrib_ingest *in, const char *name)
 	}
 	f->interval = INTERVAL_DEFAULT_US;
 	f->heard_last = f->committed_heard_last = INT64_MIN;
-	f->heard_first = f->committed_heard_first = INT64_MIN;
 	f->seen = true;
 	name_parse(name, &f->nm);
 	/* A symlink would lead out of the journal directory: not a journal. */
@@ -1273,13 +1268,9 @@ static int64_t event_heard_time(const struct attrib_event *ev)
 	return ev->type >= ATTRIB_EV_ACCT_START ? ev->arrival : ev->time;
 }
 
-/* The record's time as heard spans take it, into f->heard_first and
- * f->heard_last.  A journal read on from before heard_first was kept
- * leaves it unknown: a later bound would be wrong. */
+/* The record's time as heard spans take it, into f->heard_last. */
 static int64_t note_heard(struct jfile *f, int64_t t)
 {
-	if (f->heard_last == INT64_MIN || (f->heard_first != INT64_MIN && t < f->heard_first))
-		f->heard_first = t;
 	if (t > f->heard_last)
 		f->heard_last = t;
 	return t;
@@ -1431,7 +1422,6 @@ static void step_rollback(struct attrib_ingest *in)
 		f->events = f->committed_events;
 		f->missing = f->committed_missing;
 		f->heard_last = f->committed_heard_last;
-		f->heard_first = f->committed_heard_first;
 		f->done = false;
 		f->touched = false;
 		if (f->set_aside && !f->aside_committed) {
@@ -1561,7 +1551,6 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 			f->committed_events = f->events;
 			f->committed_missing = f->missing;
 			f->committed_heard_last = f->heard_last;
-			f->committed_heard_first = f->heard_first;
 			f->aside_committed = f->set_aside != NULL;
 			f->touched = false;
 		}

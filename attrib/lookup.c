@@ -114,7 +114,8 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	 * complete for a time from there on.  Earlier times stand, as they do
 	 * for a loss.  The first thing said: it is why a source looks silent.
 	 * A journal set aside holds what its writer heard from there until
-	 * the writer's next journal, or a later writer, begins. */
+	 * the writer's next journal, or a later writer, begins: what it lost
+	 * counts as a loss does, up to stale-after later. */
 	for (size_t i = 0; i < st->nwaits; i++) {
 		const struct store_wait *w = &st->waits[i];
 		static const char *const why[] = {
@@ -123,7 +124,8 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 			[WAIT_ASIDE] = "a journal of it is set aside (damaged)",
 		};
 
-		if ((w->since_known && w->since > hi) || (w->until_known && w->until <= lo))
+		if ((w->since_known && w->since > hi) ||
+		    (w->until_known && w->until <= lo - pol->stale_after))
 			continue;
 		a->coverage = ATTRIB_COVERAGE_GAP;
 		if (!w->server[0])

@@ -132,8 +132,9 @@ static const char *const sql[Q__COUNT] = {
 	 * A name gives the start to the second; the header to the
 	 * microsecond.  Then (2) the journals set aside, from where their
 	 * applied records end to where their writer's next journal or a later
-	 * writer of the server begins (NULL: on and on), merged when they end
-	 * alike. */
+	 * writer of the server begins, by the writer's clock (NULL: on and on;
+	 * a journal done before schema 014 tells only its last time heard),
+	 * merged when they end alike. */
 	[Q_WAITING] = "SELECT coalesce(server_id, ''), min(since), min(queued), NULL FROM ("
 		      "SELECT w.server_id, max(w.writer_start, coalesce((SELECT max(j.heard_last) "
 		      "FROM journal j WHERE j.server_id = w.server_id AND j.pid = w.pid AND "
@@ -142,7 +143,7 @@ static const char *const sql[Q__COUNT] = {
 		      "GROUP BY w.server_id, w.writer_start, w.pid) GROUP BY server_id "
 		      "UNION ALL SELECT server_id, min(since), 2, until FROM ("
 		      "SELECT j.server_id, max(j.writer_start, coalesce(j.heard_last, 0)) AS since, "
-		      "(SELECT min(b) FROM (SELECT min(coalesce(n.heard_first, n.heard_last)) AS b "
+		      "(SELECT min(b) FROM (SELECT min(coalesce(n.created, n.heard_last)) AS b "
 		      "FROM journal n WHERE n.server_id = j.server_id AND n.writer_start = "
 		      "j.writer_start AND n.pid = j.pid AND n.seq > j.seq UNION ALL "
 		      "SELECT min(n.writer_start) FROM journal n WHERE n.server_id = j.server_id "
@@ -477,6 +478,10 @@ int store_waits(struct attrib_store *st)
 		w->kind = sqlite3_column_int(s, 2);
 		w->until_known = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		w->until = sqlite3_column_int64(s, 3);
+		/* A next file made before this one's last time heard: clocks
+		 * that do not agree, nothing to bound the gap by. */
+		if (w->until_known && w->since_known && w->until <= w->since)
+			w->until_known = false;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

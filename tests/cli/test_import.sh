@@ -192,7 +192,7 @@ upgrade)
 	# column and index, 014's column too).
 	undo_new='DROP TABLE journal_wait; DROP INDEX journal_writer;
 		ALTER TABLE journal DROP COLUMN heard_last;
-		ALTER TABLE journal DROP COLUMN heard_first;'
+		ALTER TABLE journal DROP COLUMN created;'
 	sqlite3 "$db" "DROP TRIGGER binding_identity_gone; DROP TABLE binding_identity;
 		$undo_new PRAGMA user_version = 9;"
 	lookup 192.0.2.60 00:45:00Z 2 .status ambiguous '.candidates | length' 2

@@ -761,9 +761,11 @@ def part_damage(e):
                         commit('192.0.2.52', '2026-03-01T00:00:03Z', MAC_A, 't')], 't', start)
     os.truncate(torn, os.path.getsize(torn) - 7)
     # Garbage after two good events, and a good event after the garbage;
-    # then the writer (pid 4343) rotates: its second journal begins with a
-    # heartbeat at 00:05:00 and ends with its clean close, the writer
-    # having written three events in all.
+    # then the writer (pid 4343) rotates: its second journal, made at
+    # 00:05:00, holds the reclaim of .69's lease, stamped with when it
+    # expired (00:00:30: events carry their own time, not the writer's), a
+    # heartbeat at 00:05:00 and its clean close, the writer having written
+    # four events in all.
     mar1 = calendar.timegm((2026, 3, 1, 0, 0, 0))
     g = os.path.join(e.jdir, journal_name('g', 4343, 1, '20260301T000000Z'))
     good = journal_header('g', 4343, 1, mar1 * 1000000) + raw_body(
@@ -774,9 +776,13 @@ def part_damage(e):
         random.Random(3).randrange(1, 256) for _ in range(333)) + raw_body(
             e, 'g', start, [commit('192.0.2.62', '2026-03-01T00:00:03Z', MAC_B, 'g')]))
     put_journal(e, journal_name('g', 4343, 2, '20260301T000000Z'),
-                journal_header('g', 4343, 2, mar1 * 1000000) + raw_body(
-                    e, 'g', start, [{'heartbeat': ts_of(mar1 + 300), 'interval-ms': 30000,
-                                     'events': 3}, {'seal': ts_of(mar1 + 300), 'events': 3}]))
+                journal_header('g', 4343, 2, mar1 * 1000000, (mar1 + 300) * 1000000) +
+                raw_body(e, 'g', start, [
+                    json.dumps({'type': 'lease-expire', 'source': 'dhcp4', 'server': 'g',
+                                'address': '192.0.2.69', 'time': ts_of(mar1 + 30),
+                                'hwaddr': MAC_B}),
+                    {'heartbeat': ts_of(mar1 + 300), 'interval-ms': 30000, 'events': 4},
+                    {'seal': ts_of(mar1 + 300), 'events': 4}]))
     # A journal that was applied, then cut short behind attribd's back.
     e.start()
     w = e.write([commit('192.0.2.70', '2026-03-01T00:00:01Z', MAC_A, 'c'),
@@ -804,10 +810,12 @@ def part_damage(e):
                        ('192.0.2.70', 'match'), ('192.0.2.71', 'match')):
         check(status_of(addr) == want, '%s: %s, expected %s' % (addr, status_of(addr), want))
     # What g's first journal holds past the garbage is not known: from its
-    # last event read (00:00:02) to its second journal's first record
-    # (00:05:00) coverage is a gap, which says why.  From 00:05:00 on the
-    # note is another's: t, silent since its last event's reach (00:00:02
-    # + 2 x 30 s).
+    # last event read (00:00:02) to when its second journal was made
+    # (00:05:00, by the writer's clock, not the earlier time of the reclaim
+    # it holds) coverage is a gap, which says why.  Like a loss, it counts
+    # up to stale-after (2 h) later: a lost renewal would have kept an
+    # address held.  Past that the note is another's: t's, silent since its
+    # last event's reach (00:00:02 + 2 x 30 s).
     e.wait_for("g's second journal applied", lambda: [
         c for c in e.status()['coverage'] if c['server-id'] == 'g' and c['closed']])
 
@@ -820,8 +828,10 @@ def part_damage(e):
              'a journal of it is set aside (damaged)')
     for addr, s, want in (('192.0.2.62', 3, ('none',) + aside),
                           ('192.0.2.61', 200, ('match',) + aside),
-                          ('192.0.2.61', 301, ('match', 'gap', 't not heard from '
-                                               '2026-03-01T00:01:02Z to 2026-03-01T00:05:01Z'))):
+                          ('192.0.2.61', 301, ('match',) + aside),
+                          ('192.0.2.62', 7499, ('none',) + aside),
+                          ('192.0.2.62', 7501, ('none', 'gap', 't not heard from '
+                                                '2026-03-01T00:01:02Z to 2026-03-01T02:05:01Z'))):
         check(coverage_of(addr, s) == want, '%s at +%d s: %s, expected %s' %
               (addr, s, coverage_of(addr, s), want))
     a = json.loads(e.cli(1, 'lookup', '192.0.2.62', ts_of(mar1 + 3), '--json') or '{}')
@@ -840,7 +850,7 @@ def part_damage(e):
     db = sqlite3.connect(e.db)
     check(db.execute("SELECT sum(lost) FROM loss WHERE server_id = 't'").fetchone()[0] == 1,
           'the torn event is not counted as lost')
-    # g's close says it wrote three events: the one past the garbage is lost.
+    # g's close says it wrote four events: the one past the garbage is lost.
     check(db.execute("SELECT first, last, lost FROM loss WHERE server_id = 'g'").fetchall() ==
           [((mar1 + 300) * 1000000,) * 2 + (1,)], "g's lost event: %s" %
           db.execute("SELECT * FROM loss WHERE server_id = 'g'").fetchall())
@@ -992,11 +1002,13 @@ def crc32c(data):
 JAN1_US = 1767225600 * 1000000  # 2026-01-01T00:00:00Z
 
 
-def journal_header(server, pid, seq=1, started=JAN1_US):
-    """A version 1 journal header laid out as attrib/journal.h describes it."""
+def journal_header(server, pid, seq=1, started=JAN1_US, created=None):
+    """A version 1 journal header laid out as attrib/journal.h describes it;
+    the file made when its writer started, unless @created says when."""
     sid = server.encode()
     h = b'\x89ATRJNL\n' + struct.pack('<HHIIqqB', 1, 41 + len(sid), pid, seq, started,
-                                      started, len(sid)) + sid
+                                      started if created is None else created,
+                                      len(sid)) + sid
     return h + struct.pack('<I', crc32c(h))
 
 
