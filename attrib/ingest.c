@@ -168,6 +168,8 @@ struct attrib_ingest {
 	attrib_ingest_log_cb log;
 	void *log_arg;
 	char err[512];
+	char step_err[200]; /* why the last step failed; "" when it did not */
+	int64_t failing_since; /* the first of the failed steps in a row */
 };
 
 static void say(struct attrib_ingest *in, int level, const char *fmt, ...)
@@ -1562,10 +1564,14 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 			more = true;
 	}
 	*applied = total;
+	in->step_err[0] = '\0';
 	return more ? 1 : 0;
 fail:
-	say(in, LOG_ERR, "ingest step failed, nothing of it kept: %s",
-	    rc == -ENOSPC ? "the disk is full" : attrib_store_errmsg(in->st));
+	if (!in->step_err[0])
+		in->failing_since = attrib_time_now();
+	snprintf(in->step_err, sizeof(in->step_err), "%s",
+		 rc == -ENOSPC ? "the disk is full" : attrib_store_errmsg(in->st));
+	say(in, LOG_ERR, "ingest step failed, nothing of it kept: %s", in->step_err);
 	step_rollback(in);
 	return (int)rc;
 }
@@ -1743,6 +1749,12 @@ void attrib_ingest_stats(struct attrib_ingest *in, struct attrib_ingest_stats *o
 const char *attrib_ingest_error(struct attrib_ingest *in)
 {
 	return in->err;
+}
+
+const char *attrib_ingest_failing(struct attrib_ingest *in, int64_t *since)
+{
+	*since = in->failing_since;
+	return in->step_err[0] ? in->step_err : NULL;
 }
 
 void attrib_ingest_set_log(struct attrib_ingest *in, attrib_ingest_log_cb cb, void *arg)

@@ -56,9 +56,12 @@ static void cmd_status(struct attrib_request *r)
 	json_t *journals = d->in ? attrib_ingest_status(d->in) : json_array();
 	json_t *waiting = d->in ? attrib_ingest_waiting(d->in) : json_array();
 	json_t *coverage = d->in ? attrib_ingest_coverage(d->in) : json_array();
+	int64_t since = 0;
+	const char *failing = d->in ? attrib_ingest_failing(d->in, &since) : NULL;
 	/* Not caught up while journals wait unread for a descriptor, though
-	 * every open one is read to its end. */
-	bool caught_up = !uv_is_active((uv_handle_t *)&d->step_idle) &&
+	 * every open one is read to its end, nor while steps fail (a full
+	 * disk): then only a pause stands between two tries. */
+	bool caught_up = !uv_is_active((uv_handle_t *)&d->step_idle) && !failing &&
 			 (!waiting || json_array_size(waiting) == 0);
 
 	server_stats(d->srv, &ss);
@@ -71,6 +74,10 @@ static void cmd_status(struct attrib_request *r)
 				   waiting ? waiting : json_null(), "coverage",
 				   coverage ? coverage : json_null(), "ingest-caught-up", caught_up,
 				   "started", time_json(d->started), "connections", (int)ss.open);
+	if (r->answer_args && failing)
+		json_object_set_new(r->answer_args, "ingest-failing",
+				    json_pack("{s:s, s:o}", "error", failing, "since",
+					      time_json(since)));
 	if (!r->answer_args) {
 		attrib_request_result(r, ATTRIB_RESULT_ERROR, "out of memory");
 		return;

@@ -96,13 +96,14 @@ class Env:
         with open(self.conf, 'w') as f:
             json.dump({'attribd': cfg}, f, indent=1)
 
-    def start(self, wait=True, nofile=None):
-        """With nofile, attribd may open that many files (ulimit -n)."""
+    def start(self, wait=True, nofile=None, wrap=()):
+        """With nofile, attribd may open that many files (ulimit -n); wrap:
+        a command that runs attribd's, given after it."""
         def limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
         logf = open(self.log, 'a')
-        self.proc = subprocess.Popen([ATTRIBD, '-c', self.conf], stderr=logf,
+        self.proc = subprocess.Popen(list(wrap) + [ATTRIBD, '-c', self.conf], stderr=logf,
                                      stdin=subprocess.DEVNULL,
                                      preexec_fn=limit if nofile else None)
         logf.close()
@@ -1439,14 +1440,61 @@ def part_exactly_once(e):
     shutil.rmtree(one.dir, ignore_errors=True)
 
 
+def part_full_disk(e):
+    """The store on a file system that fills up (a 2 MiB tmpfs in attribd's
+    own mount namespace) while 30,000 events wait in six journals: ingest
+    fails, and status says so, not caught up; lookups are answered
+    meanwhile.  Given room, ingest goes on and every event is applied
+    once."""
+    small = os.path.join(e.dir, 'small')
+    os.mkdir(small)
+    e.db = os.path.join(small, 'attrib.db')
+    e.config(limits={'batch-events': 2000})
+    src = os.path.join(e.dir, 'src')
+    os.mkdir(src)
+    r = subprocess.run([JWRITE, src, 'gen', '--generate', '30000', '--rotate', '5000',
+                        '--sync', 'none'], capture_output=True, text=True)
+    check(r.returncode == 0, 'journal-write --generate: ' + r.stderr)
+    for n in os.listdir(src):
+        shutil.copy(os.path.join(src, n), e.jdir)
+    e.start(wrap=['unshare', '-m', 'sh', '-c',
+                  'mount -t tmpfs -o size=2m attrib-test "$0" && exec "$@"', small])
+    if not e.wait_for('ingest failing', lambda: 'ingest-failing' in e.status(), timeout=60):
+        return
+    st = e.status()
+    check(st['ingest-failing']['error'] == 'the disk is full' and
+          st['ingest-caught-up'] is False and sum(j['lag'] for j in st['journals']) > 0,
+          'status on a full disk: %s' % {k: st[k] for k in ('ingest-failing',
+                                                              'ingest-caught-up')})
+    # 192.0.2.1 is outside what the events lease (10.0.0.0/16): none.
+    a = e.ask({'command': 'lookup', 'arguments': lookup('192.0.2.1', '2026-01-10T00:00:00Z')})
+    check(a and a.get('result') == 3 and a['arguments']['status'] == 'none',
+          'a lookup on a full disk: %s' % a)
+    r = subprocess.run(['nsenter', '-t', str(e.proc.pid), '-m', 'mount', '-o',
+                        'remount,size=64m', small], capture_output=True, text=True)
+    check(r.returncode == 0, 'remount: ' + r.stderr)
+    e.wait_for('caught up once there is room', lambda: e.status().get('ingest-caught-up'),
+               timeout=120)
+    st = e.status()
+    check('ingest-failing' not in st and st['store']['events'] == 30000,
+          'after the disk had room: %s events, %s' % (st['store']['events'],
+                                                     st.get('ingest-failing')))
+    check(e.stats()['ingest']['repeats'] == 0, 'events applied twice')
+    check(e.stop() == 0, 'attribd exit status after a full disk')
+
+
 PARTS = {'config': part_config, 'ingest': part_ingest, 'commands': part_commands,
          'roles': part_roles, 'coverage': part_coverage, 'damage': part_damage,
          'hostile': part_hostile, 'descriptors': part_descriptors,
-         'exactly-once': part_exactly_once}
+         'exactly-once': part_exactly_once, 'full-disk': part_full_disk}
 
 if __name__ == '__main__':
     if PART in ('roles',) and os.geteuid() != 0:
         print('SKIP: the roles part runs clients as other users: needs root')
+        sys.exit(77)
+    if PART == 'full-disk' and (os.geteuid() != 0 or subprocess.run(
+            ['unshare', '-m', 'true'], capture_output=True).returncode != 0):
+        print('SKIP: the full-disk part mounts a tmpfs in a mount namespace: needs root')
         sys.exit(77)
     if PART == 'roles' and not shutil.which('setpriv'):
         print('SKIP: setpriv (util-linux) is needed')
