@@ -32,6 +32,8 @@ void attrib_prefix_mask(const struct attrib_prefix *addr, unsigned len, struct a
 	*out = m;
 }
 
+static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
 static int parse(const char *s, bool allow_len, struct attrib_prefix *out, char *err, size_t errlen)
 {
 	char buf[64];
@@ -72,6 +74,14 @@ static int parse(const char *s, bool allow_len, struct attrib_prefix *out, char 
 	attrib_prefix_mask(&p, p.len, &masked);
 	if (memcmp(masked.net, p.net, sizeof(p.net)) != 0)
 		return fail(err, errlen, "host bits set below the prefix length in \"%.60s\"", s);
+	/* An IPv4-mapped IPv6 address (::ffff:192.0.2.7, RFC 4291 2.5.5.2),
+	 * as dual-stack logs write IPv4 clients, is the IPv4 address. */
+	if (p.family == 6 && p.len >= 96 && memcmp(p.net, v4_mapped, sizeof(v4_mapped)) == 0) {
+		struct attrib_prefix v4 = { .family = 4, .len = (uint8_t)(p.len - 96) };
+
+		memcpy(v4.net, p.net + sizeof(v4_mapped), 4);
+		p = v4;
+	}
 	*out = p;
 	return 0;
 }

@@ -19,7 +19,9 @@ struct attrib_prefix {
 
 /** Parse "192.0.2.7", "2001:db8::/56" or "192.0.2.0/24".
  * An address without a length is a /32 or /128.  Host bits set below the
- * length are refused (a prefix must name a network).
+ * length are refused (a prefix must name a network).  An IPv4-mapped IPv6
+ * address or prefix (::ffff:192.0.2.7, ::ffff:192.0.2.0/120) is taken as
+ * the IPv4 one it maps.
  * @return 0, or -EINVAL with a reason in @p err (if not NULL). */
 int attrib_prefix_parse(const char *s, struct attrib_prefix *out, char *err, size_t errlen);
 

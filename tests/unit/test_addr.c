@@ -179,6 +179,26 @@ static void test_prefix_contains_the_addresses_and_prefixes_inside_it(void **sta
 	assert_false(attrib_prefix_contains(&p56, &v4a));
 }
 
+/* ::ffff:192.0.2.7 (RFC 4291 2.5.5.2) is how dual-stack logs write the IPv4
+ * client 192.0.2.7: the same address, so the same answer. */
+static void test_ipv4_mapped_ipv6_is_the_ipv4_address(void **state)
+{
+	struct attrib_prefix v4 = parsed("192.0.2.7"), mapped = parsed("::ffff:192.0.2.7");
+	struct attrib_prefix net = parsed("::ffff:c000:200/120");
+	struct attrib_prefix wide = parsed("::/80");
+	struct attrib_prefix compat = parsed("::192.0.2.7");
+
+	(void)state;
+	assert_memory_equal(&mapped, &v4, sizeof(v4));
+	assert_int_equal(net.family, 4);
+	assert_int_equal(net.len, 24);
+	assert_true(attrib_prefix_contains(&net, &v4));
+	/* Shorter than the mapped range, or not mapped: IPv6 as written. */
+	assert_int_equal(wide.family, 6);
+	assert_int_equal(wide.len, 80);
+	assert_int_equal(compat.family, 6);
+}
+
 static void test_ipv4_prefix_never_contains_an_ipv6_address_with_the_same_bytes(void **state)
 {
 	/* 192.0.2.0/24 and c000:207::1 share their three leading bytes; family
@@ -232,6 +252,7 @@ int main(void)
 		cmocka_unit_test(
 			test_ipv4_prefix_never_contains_an_ipv6_address_with_the_same_bytes),
 		cmocka_unit_test(test_unspecified_multicast_and_broadcast_are_not_bindable),
+		cmocka_unit_test(test_ipv4_mapped_ipv6_is_the_ipv4_address),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
