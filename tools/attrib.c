@@ -16,7 +16,6 @@
 #include "tools/cli.h"
 #include "tools/cli_legal.h"
 
-#define APPLY_LINE_MAX (64 * 1024)
 
 static const char usage_main[] =
 	"usage: attrib [--socket PATH | --db PATH] COMMAND [ARGS]\n"
@@ -336,21 +335,21 @@ static int apply_lines(struct cli *c, struct attrib_store *st, FILE *f, const ch
 	long no = 0;
 	int rc = 0;
 
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while ((len = cli_read_line(&line, &cap, f)) >= 0 || errno == E2BIG) {
 		struct attrib_event ev;
 		int r;
 
 		no++;
+		if (len < 0) {
+			fprintf(stderr, "attrib: %s:%ld: line longer than %d bytes\n", name, no,
+				CLI_LINE_MAX);
+			rc = CLI_EXIT_DATA;
+			break;
+		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (strspn(line, " \t") == (size_t)len)
 			continue;
-		if (len > APPLY_LINE_MAX) {
-			fprintf(stderr, "attrib: %s:%ld: line longer than %d bytes\n", name, no,
-				APPLY_LINE_MAX);
-			rc = CLI_EXIT_DATA;
-			break;
-		}
 		if (attrib_event_parse(line, (size_t)len, &ev, err, sizeof(err)) < 0) {
 			fprintf(stderr, "attrib: %s:%ld: %s\n", name, no, err);
 			rc = CLI_EXIT_DATA;

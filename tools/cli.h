@@ -66,6 +66,15 @@ int cli_result(const json_t *response, json_t **args);
 /* The socket cli_call() would use. */
 const char *cli_socket_path(const struct cli *c);
 
+/* The longest line attrib reads from an input file (events, CSV, detail). */
+#define CLI_LINE_MAX (64 * 1024)
+
+/* getline() that stops at CLI_LINE_MAX bytes: a file without line ends
+ * (/dev/zero, a binary) is refused, not read into memory whole.  @return
+ * the line's length with its '\n' if it has one, or -1: errno 0 at the
+ * end of the file, E2BIG for a line too long, else the read's error. */
+ssize_t cli_read_line(char **buf, size_t *cap, FILE *f);
+
 /* Parse a time argument with --tz; on failure print the reason naming
  * @p what (an option or argument name) and return CLI_EXIT_USAGE, else 0. */
 int cli_parse_time(struct cli *c, const char *what, const char *s, int64_t *out);

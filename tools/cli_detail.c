@@ -66,8 +66,10 @@ static int next_line(struct detail *d)
 		d->pending = false;
 		return 1;
 	}
-	errno = 0;
-	n = getline(&d->buf, &d->cap, d->f);
+	n = cli_read_line(&d->buf, &d->cap, d->f);
+	if (n < 0 && errno == E2BIG)
+		return bad(d, d->line + 1, "a line longer than %d bytes: not a detail file",
+			   CLI_LINE_MAX);
 	if (n < 0 && errno) {
 		fprintf(stderr, "%s: %s: %s\n", d->c->prog, d->name, strerror(errno));
 		return -errno;

@@ -61,7 +61,7 @@ struct csv {
 	bool quotes;
 	long lines; /* lines read so far */
 	long line;  /* the line the current record starts on */
-	char *buf;  /* getline()'s */
+	char *buf;  /* cli_read_line()'s */
 	size_t bufcap;
 	char *text; /* the record's fields, each NUL-terminated */
 	size_t textlen, textcap;
@@ -111,12 +111,16 @@ static int read_line(struct csv *r, size_t *len)
 {
 	ssize_t n;
 
-	errno = 0;
-	n = getline(&r->buf, &r->bufcap, r->f);
+	n = cli_read_line(&r->buf, &r->bufcap, r->f);
+	if (n < 0 && errno == E2BIG) {
+		r->line = r->lines + 1;
+		csv_error(r, "a line longer than %d bytes: this is not a CSV file", CLI_LINE_MAX);
+		return -EINVAL;
+	}
 	if (n < 0) {
-		if (!ferror(r->f))
+		if (!errno)
 			return 0;
-		fprintf(stderr, "%s: %s: %s\n", r->prog, r->name, strerror(errno ? errno : EIO));
+		fprintf(stderr, "%s: %s: %s\n", r->prog, r->name, strerror(errno));
 		return errno == ENOMEM ? -ENOMEM : -EIO;
 	}
 	r->lines++;

@@ -259,6 +259,19 @@ bad-row)
 	err_has "far.csv:2: expire: \"5000000000000\" is not a whole number from 0 to 1000000000000"
 	lookup 192.0.2.50 00:30:00Z 1 .status none
 
+	# A file without line ends is refused at 64 KiB, not read into memory
+	# whole: a second line that long (one more byte than allowed), and
+	# /dev/zero, which has no end.
+	{ head -1 "$data/kea4.csv"; head -c 65537 /dev/zero | tr '\0' a; echo; } >"$tmp/long.csv"
+	run 65 import kea-leases "$tmp/long.csv"
+	err_has "long.csv:2: a line longer than 65536 bytes: this is not a CSV file"
+	run 65 import subscribers /dev/zero
+	err_has "/dev/zero:1: a line longer than 65536 bytes"
+	run 65 apply /dev/zero
+	err_has "/dev/zero:1: line longer than 65536 bytes"
+	lookup 192.0.2.10 02:30:00Z 0
+	cmp -s "$tmp/out" "$tmp/before" || fail "192.0.2.10 answers differently after a refused file"
+
 	# One run is one transaction: a good file before a bad one is undone too.
 	run 65 import kea-leases "$data/kea4-pool-id.csv" "$data/kea4-bad.csv"
 	err_has "nothing imported from any of the 2 files"
