@@ -385,20 +385,20 @@ static void cmd_list(struct attrib_request *r)
 
 /* Kept in name order: list-commands answers in this order. */
 static const struct attrib_command commands[] = {
-	{ "audit-show", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_show },
-	{ "audit-verify", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_verify },
-	{ "cases", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases },
-	{ "cases-record", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases_record },
-	{ "cases-warn", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases_warn },
-	{ "export", ATTRIB_ROLE_LEGAL, attrib_cmd_export },
-	{ "history", ATTRIB_ROLE_READERS, cmd_history },
-	{ "hold-add", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_add },
-	{ "hold-list", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_list },
-	{ "hold-release", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_release },
-	{ "list-commands", ATTRIB_ROLE_ALL, cmd_list },
-	{ "lookup", ATTRIB_ROLE_READERS, cmd_lookup },
-	{ "purge", ATTRIB_ROLE_ADMIN, attrib_cmd_purge },
-	{ "version-get", ATTRIB_ROLE_ALL, cmd_version },
+	{ "audit-show", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_show, false },
+	{ "audit-verify", ATTRIB_ROLE_LEGAL | ATTRIB_ROLE_ADMIN, attrib_cmd_audit_verify, false },
+	{ "cases", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases, false },
+	{ "cases-record", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases_record, false },
+	{ "cases-warn", ATTRIB_ROLE_ABUSE | ATTRIB_ROLE_LEGAL, attrib_cmd_cases_warn, false },
+	{ "export", ATTRIB_ROLE_LEGAL, attrib_cmd_export, false },
+	{ "history", ATTRIB_ROLE_READERS, cmd_history, false },
+	{ "hold-add", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_add, false },
+	{ "hold-list", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_list, false },
+	{ "hold-release", ATTRIB_ROLE_LEGAL, attrib_cmd_hold_release, false },
+	{ "list-commands", ATTRIB_ROLE_ALL, cmd_list, true },
+	{ "lookup", ATTRIB_ROLE_READERS, cmd_lookup, false },
+	{ "purge", ATTRIB_ROLE_ADMIN, attrib_cmd_purge, false },
+	{ "version-get", ATTRIB_ROLE_ALL, cmd_version, true },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(*commands))
@@ -481,6 +481,12 @@ static void dispatch(struct attrib_request *r, json_t *root)
 			r, ATTRIB_RESULT_ERROR, "%s needs the role %s; uid %lld has %s", cmd->name,
 			attrib_roles_format(cmd->roles, need, sizeof(need)), (long long)r->peer.uid,
 			attrib_roles_format(r->roles, have, sizeof(have)));
+		return;
+	}
+	if (cmd->no_args && r->args && json_object_size(r->args) > 0) {
+		static const char *const none[] = { NULL };
+
+		attrib_arg_keys(r, r->args, cmd->name, none);
 		return;
 	}
 	cmd->run(r);

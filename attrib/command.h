@@ -50,11 +50,13 @@ char *attrib_roles_format(unsigned mask, char *buf, size_t len);
 
 struct attrib_request;
 
-/** One command: its name, the roles that may run it, and what it does. */
+/** One command: its name, the roles that may run it, what it does, and
+ * whether it takes no arguments (any given are refused before it runs). */
 struct attrib_command {
 	const char *name;
 	unsigned roles;
 	void (*run)(struct attrib_request *r);
+	bool no_args;
 };
 
 /** Who asked: from SO_PEERCRED on the socket, or the CLI's own process.

@@ -93,25 +93,34 @@ static int parse_epoch(const char *s, int64_t *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* Local wall-clock time in an IANA zone to UTC seconds. */
-static int local_to_utc(const struct tm *tm, const char *tz, int64_t *out, const char *s, char *err,
-			size_t errlen)
+int attrib_time_zone_check(const char *tz, char *err, size_t errlen)
 {
 	char path[512];
-	char *old = getenv("TZ");
-	char *saved = old ? strdup(old) : NULL;
-	struct tm t;
-	time_t found[2];
-	int n;
 
 	if (tz[0] == '/' || strstr(tz, "..") ||
 	    (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz), access(path, R_OK) != 0)) {
-		free(saved);
 		if (err)
 			snprintf(err, errlen, "unknown time zone \"%.60s\" (an IANA name such as "
 					      "Europe/Berlin)", tz);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Local wall-clock time in an IANA zone to UTC seconds. */
+static int local_to_utc(const struct tm *tm, const char *tz, int64_t *out, const char *s, char *err,
+			size_t errlen)
+{
+	char *old;
+	char *saved;
+	struct tm t;
+	time_t found[2];
+	int n;
+
+	if (attrib_time_zone_check(tz, err, errlen) < 0)
+		return -EINVAL;
+	old = getenv("TZ");
+	saved = old ? strdup(old) : NULL;
 	setenv("TZ", tz, 1);
 	tzset();
 	/* The wall-clock time as standard and as daylight time: a time that is

@@ -23,6 +23,11 @@
  * the command line's --tz, says so too); or -EINVAL, the reason in @p err. */
 int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, size_t errlen);
 
+/** Whether @p tz names an IANA zone this machine has (a file under
+ * /usr/share/zoneinfo, no path of its own).  @return 0, or -EINVAL with
+ * the reason in @p err (if not NULL). */
+int attrib_time_zone_check(const char *tz, char *err, size_t errlen);
+
 /** Format as RFC 3339 UTC: "2026-11-30T14:02:11Z", with ".ffffff" only when
  * the microseconds are not zero.  @return @p buf (ATTRIB_TIME_STRLEN bytes). */
 char *attrib_time_format(int64_t usec, char *buf);

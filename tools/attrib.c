@@ -477,6 +477,13 @@ int main(int argc, char **argv)
 			return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
 		}
 	}
+	/* A zone is checked when given, not only when a time needs it. */
+	if (c.tz) {
+		char err[160];
+
+		if (attrib_time_zone_check(c.tz, err, sizeof(err)) < 0)
+			return usage_error("--tz: %s", err);
+	}
 	argc -= optind;
 	argv += optind;
 	cmd = argc ? argv[0] : NULL;

@@ -144,10 +144,10 @@ static void cmd_shutdown(struct attrib_request *r)
 }
 
 static const struct attrib_command daemon_commands[] = {
-	{ "config-reload", ATTRIB_ROLE_ADMIN, cmd_reload },
-	{ "shutdown", ATTRIB_ROLE_ADMIN, cmd_shutdown },
-	{ "statistics-get", ATTRIB_ROLE_ALL, cmd_statistics },
-	{ "status", ATTRIB_ROLE_ALL, cmd_status },
+	{ "config-reload", ATTRIB_ROLE_ADMIN, cmd_reload, true },
+	{ "shutdown", ATTRIB_ROLE_ADMIN, cmd_shutdown, true },
+	{ "statistics-get", ATTRIB_ROLE_ALL, cmd_statistics, true },
+	{ "status", ATTRIB_ROLE_ALL, cmd_status, true },
 };
 
 void control_init(struct attribd *d)

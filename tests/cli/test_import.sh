@@ -311,6 +311,9 @@ tz)
 	lookup 192.0.2.50 00:30:00Z 0 .account ACME-4010
 	run 3 lookup 192.0.2.51 2025-12-31T23:59:59Z --json
 	lookup 192.0.2.51 00:00:01Z 0 .account ACME-4011
+	# A zone that does not exist is refused even where the time has its own.
+	run 64 --tz Mars/Olympus lookup 192.0.2.51 2026-01-01T00:00:01Z
+	err_has 'attrib: --tz: unknown time zone "Mars/Olympus"'
 	;;
 
 static)

@@ -889,6 +889,11 @@ def part_hostile(e):
             ('{"command": "lookup", "arguments": {"address": "192.0.2.300", '
              '"time": "@0"}}', 1, 'lookup: address:'),
             ('{"command": "lookup", "command": "lookup"}', 1, 'malformed JSON'),
+            ('{"command": "status", "arguments": {"x": 1}}', 1,
+             'status: unknown argument "x"'),
+            ('{"command": "config-reload", "arguments": {"file": "/etc/passwd"}}', 1,
+             'config-reload: unknown argument "file"'),
+            ('{"command": "status", "arguments": {}}', 0, 'attribd'),
             (b'\xff\xfe{}', 1, 'malformed JSON')]:
         a = e.ask(line, s)
         check(a and a['result'] == result and a['text'].startswith(text),
