@@ -1112,8 +1112,9 @@ static uint64_t hash_name(uint64_t h, const char *name, uint8_t queued)
 }
 
 /* Each row journal_wait should hold (see the schema), hashed into @p h, and
- * inserted too when @p insert: the journals waiting for a descriptor, and
- * the open ones behind an unfinished earlier journal of their writer.
+ * inserted too when @p insert: the journals waiting for a descriptor, the
+ * open ones behind an unfinished earlier journal of their writer, and those
+ * whose header is damaged.
  * @return 0 or a negative errno. */
 static int wait_rows(struct attrib_ingest *in, bool insert, uint64_t *h)
 {
@@ -1162,6 +1163,26 @@ static int wait_rows(struct attrib_ingest *in, bool insert, uint64_t *h)
 		sqlite3_bind_int64(s, 4, f->hdr.pid);
 		sqlite3_bind_int64(s, 5, f->hdr.seq);
 		sqlite3_bind_int(s, 6, 1);
+		if ((rc = store_exec(in->st, s)) < 0)
+			return rc;
+	}
+	/* Journals set aside for a damaged header have no row: their name
+	 * tells lookups whose evidence they hold, while they are there. */
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct jfile *f = in->files[i];
+
+		if (f->id || !f->set_aside || !f->nm.server_len)
+			continue;
+		*h = hash_name(*h, f->name, 2);
+		if (!insert)
+			continue;
+		s = stmt(in, W_ADD);
+		sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, f->name, (int)f->nm.server_len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, f->nm.started);
+		sqlite3_bind_int64(s, 4, f->nm.pid);
+		sqlite3_bind_int64(s, 5, (int64_t)f->nm.seq);
+		sqlite3_bind_int(s, 6, 2);
 		if ((rc = store_exec(in->st, s)) < 0)
 			return rc;
 	}

@@ -113,9 +113,9 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	 * heard from where its applied records end: the answer cannot be
 	 * complete for a time from there on.  Earlier times stand, as they do
 	 * for a loss.  The first thing said: it is why a source looks silent.
-	 * A journal set aside holds what its writer heard from there until
-	 * the writer's next journal, or a later writer, begins: what it lost
-	 * counts as a loss does, up to stale-after later. */
+	 * A journal set aside holds part of what its writer heard from when it
+	 * was made until the writer's next journal was, or a later writer
+	 * began: what it lost counts as a loss does, up to stale-after later. */
 	for (size_t i = 0; i < st->nwaits; i++) {
 		const struct store_wait *w = &st->waits[i];
 		static const char *const why[] = {
@@ -134,12 +134,12 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 				 "descriptor");
 		else if (w->until_known)
 			snprintf(a->coverage_note, sizeof(a->coverage_note),
-				 "%s not read from %s to %s: %s", w->server,
+				 "%s not all read from %s to %s: %s", w->server,
 				 attrib_time_format(w->since, f), attrib_time_format(w->until, t),
 				 why[w->kind]);
 		else
-			snprintf(a->coverage_note, sizeof(a->coverage_note),
-				 "%s not read from %s: %s", w->server,
+			snprintf(a->coverage_note, sizeof(a->coverage_note), "%s not %sread from %s: %s",
+				 w->server, w->kind == WAIT_ASIDE ? "all " : "",
 				 attrib_time_format(w->since, f), why[w->kind]);
 		return 0;
 	}

@@ -130,26 +130,37 @@ static const char *const sql[Q__COUNT] = {
 	 * where their writer's applied ones end (its start, before any), and
 	 * whether any waits for a descriptor (0) or only behind another (1).
 	 * A name gives the start to the second; the header to the
-	 * microsecond.  Then (2) the journals set aside, from where their
-	 * applied records end to where their writer's next journal or a later
-	 * writer of the server begins, by the writer's clock (NULL: on and on;
-	 * a journal done before schema 014 tells only its last time heard),
-	 * merged when they end alike. */
+	 * microsecond.  Then (2) the journals set aside, or whose header is
+	 * damaged (journal_wait, queued 2: its writer from its name): all their
+	 * writer heard from when they were made (the header's time; for a
+	 * damaged header, when the writer's file before it was) to when its
+	 * next journal was, or a later writer of the server began (NULL: on
+	 * and on), by the writer's clock, which events' own times are not;
+	 * merged when they end alike.  A journal done before schema 014 tells
+	 * only its last time heard. */
 	[Q_WAITING] = "SELECT coalesce(server_id, ''), min(since), min(queued), NULL FROM ("
 		      "SELECT w.server_id, max(w.writer_start, coalesce((SELECT max(j.heard_last) "
 		      "FROM journal j WHERE j.server_id = w.server_id AND j.pid = w.pid AND "
 		      "j.writer_start BETWEEN w.writer_start AND w.writer_start + 999999), "
 		      "w.writer_start)) AS since, min(w.queued) AS queued FROM journal_wait w "
-		      "GROUP BY w.server_id, w.writer_start, w.pid) GROUP BY server_id "
+		      "WHERE w.queued < 2 GROUP BY w.server_id, w.writer_start, w.pid) "
+		      "GROUP BY server_id "
 		      "UNION ALL SELECT server_id, min(since), 2, until FROM ("
-		      "SELECT j.server_id, max(j.writer_start, coalesce(j.heard_last, 0)) AS since, "
-		      "(SELECT min(b) FROM (SELECT min(coalesce(n.created, n.heard_last)) AS b "
-		      "FROM journal n WHERE n.server_id = j.server_id AND n.writer_start = "
-		      "j.writer_start AND n.pid = j.pid AND n.seq > j.seq UNION ALL "
-		      "SELECT min(n.writer_start) FROM journal n WHERE n.server_id = j.server_id "
-		      "AND n.writer_start > j.writer_start)) AS until "
-		      "FROM journal j WHERE j.set_aside IS NOT NULL) GROUP BY server_id, until "
-		      "ORDER BY 1, 3, 2",
+		      "SELECT x.server_id, x.since, (SELECT min(b) FROM ("
+		      "SELECT min(coalesce(n.created, n.heard_last)) AS b FROM journal n "
+		      "WHERE n.server_id = x.server_id AND n.pid = x.pid AND n.writer_start "
+		      "BETWEEN x.ws AND x.ws_hi AND n.seq > x.seq UNION ALL "
+		      "SELECT min(n.writer_start) FROM journal n WHERE n.server_id = x.server_id "
+		      "AND n.writer_start > x.ws_hi)) AS until FROM ("
+		      "SELECT server_id, pid, seq, writer_start AS ws, writer_start AS ws_hi, "
+		      "coalesce(created, writer_start) AS since FROM journal "
+		      "WHERE set_aside IS NOT NULL UNION ALL "
+		      "SELECT w.server_id, w.pid, w.seq, w.writer_start, w.writer_start + 999999, "
+		      "coalesce((SELECT max(p.created) FROM journal p WHERE p.server_id = "
+		      "w.server_id AND p.pid = w.pid AND p.writer_start BETWEEN w.writer_start AND "
+		      "w.writer_start + 999999 AND p.seq < w.seq), w.writer_start) "
+		      "FROM journal_wait w WHERE w.queued = 2 AND w.server_id IS NOT NULL) x) "
+		      "GROUP BY server_id, until ORDER BY 1, 3, 2",
 	[Q_CASE_ADD] = "INSERT OR IGNORE INTO case_report (account, digest, kind, report_type, "
 		       "reporter, report_id, events, first_time, last_time, recorded, "
 		       "recorded_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

@@ -7,3 +7,6 @@
 -- heartbeats are, whatever times its events carry.  NULL for a file done
 -- before this column existed.
 ALTER TABLE journal ADD COLUMN created INTEGER;
+
+-- journal_wait.queued 2: a journal whose header is damaged, its writer read
+-- from its name (it has no journal row); see attribd(8), "INGEST".

@@ -766,12 +766,13 @@ def part_damage(e):
     # 00:05:00, holds the reclaim of .69's lease, stamped with when it
     # expired (00:00:30: events carry their own time, not the writer's), a
     # heartbeat at 00:05:00 and its clean close, the writer having written
-    # four events in all.
+    # five events in all.
     mar1 = calendar.timegm((2026, 3, 1, 0, 0, 0))
     g = os.path.join(e.jdir, journal_name('g', 4343, 1, '20260301T000000Z'))
     good = journal_header('g', 4343, 1, mar1 * 1000000) + raw_body(
         e, 'g', start, [commit('192.0.2.60', '2026-03-01T00:00:01Z', MAC_B, 'g'),
-                        commit('192.0.2.61', '2026-03-01T00:00:02Z', MAC_B, 'g')])
+                        commit('192.0.2.61', '2026-03-01T00:00:02Z', MAC_B, 'g'),
+                        commit('192.0.2.63', '2026-03-01T00:03:20Z', MAC_B, 'g')])
     good_size = len(good)
     put_journal(e, os.path.basename(g), good + bytes(
         random.Random(3).randrange(1, 256) for _ in range(333)) + raw_body(
@@ -782,8 +783,32 @@ def part_damage(e):
                     json.dumps({'type': 'lease-expire', 'source': 'dhcp4', 'server': 'g',
                                 'address': '192.0.2.69', 'time': ts_of(mar1 + 30),
                                 'hwaddr': MAC_B}),
-                    {'heartbeat': ts_of(mar1 + 300), 'interval-ms': 30000, 'events': 4},
-                    {'seal': ts_of(mar1 + 300), 'events': 4}]))
+                    {'heartbeat': ts_of(mar1 + 300), 'interval-ms': 30000, 'events': 5},
+                    {'seal': ts_of(mar1 + 300), 'events': 5}]))
+    # Writer h (pid 4444, started 04:00:00): its first journal holds .80's
+    # commit to B at +1 s; its second, its header damaged, .80's release at
+    # +45 s and commit to A at +50 s; its third, made at +90 s, heartbeats
+    # and a clean close.
+    h0, hs = mar1 + 4 * 3600, '20260301T040000Z'
+
+    def h_header(seq, made):
+        return journal_header('h', 4444, seq, h0 * 1000000, (h0 + made) * 1000000)
+
+    put_journal(e, journal_name('h', 4444, 1, hs), h_header(1, 0) + raw_body(e, 'h', start, [
+        {'heartbeat': ts_of(h0), 'interval-ms': 30000, 'events': 0},
+        commit('192.0.2.80', ts_of(h0 + 1), MAC_B, 'h'),
+        {'heartbeat': ts_of(h0 + 30), 'interval-ms': 30000, 'events': 1},
+        {'seal': ts_of(h0 + 40), 'events': 1}]))
+    h2 = bytearray(h_header(2, 40))
+    h2[20] ^= 0x10
+    put_journal(e, journal_name('h', 4444, 2, hs), bytes(h2) + raw_body(e, 'h', start, [
+        json.dumps({'type': 'lease-release', 'source': 'dhcp4', 'server': 'h',
+                    'address': '192.0.2.80', 'time': ts_of(h0 + 45), 'hwaddr': MAC_B}),
+        commit('192.0.2.80', ts_of(h0 + 50), MAC_A, 'h'),
+        {'seal': ts_of(h0 + 89), 'events': 3}]))
+    put_journal(e, journal_name('h', 4444, 3, hs), h_header(3, 90) + raw_body(e, 'h', start, [
+        {'heartbeat': ts_of(h0 + 90), 'interval-ms': 30000, 'events': 3},
+        {'seal': ts_of(h0 + 120), 'events': 3}]))
     # A journal that was applied, then cut short behind attribd's back.
     e.start()
     w = e.write([commit('192.0.2.70', '2026-03-01T00:00:01Z', MAC_A, 'c'),
@@ -810,13 +835,13 @@ def part_damage(e):
                        ('192.0.2.60', 'match'), ('192.0.2.61', 'match'), ('192.0.2.62', 'none'),
                        ('192.0.2.70', 'match'), ('192.0.2.71', 'match')):
         check(status_of(addr) == want, '%s: %s, expected %s' % (addr, status_of(addr), want))
-    # What g's first journal holds past the garbage is not known: from its
-    # last event read (00:00:02) to when its second journal was made
-    # (00:05:00, by the writer's clock, not the earlier time of the reclaim
-    # it holds) coverage is a gap, which says why.  Like a loss, it counts
-    # up to stale-after (2 h) later: a lost renewal would have kept an
-    # address held.  Past that the note is another's: t's, silent since its
-    # last event's reach (00:00:02 + 2 x 30 s).
+    # What g's first journal holds past the garbage is not known: from when
+    # it was made (00:00:00) to when its second journal was (00:05:00), by
+    # the writer's clock, not the times its events carry (.63's 00:03:20,
+    # the reclaim's 00:00:30), coverage is a gap, which says why.  Like a
+    # loss, it counts up to stale-after (2 h) later: a lost renewal would
+    # have kept an address held.  Past that the note is another's: t's,
+    # silent since its last event's reach (00:00:02 + 2 x 30 s).
     e.wait_for("g's second journal applied", lambda: [
         c for c in e.status()['coverage'] if c['server-id'] == 'g' and c['closed']])
 
@@ -825,7 +850,7 @@ def part_damage(e):
                   )['arguments']
         return a['status'], a['coverage'], a.get('coverage-note')
 
-    aside = ('gap', 'g not read from 2026-03-01T00:00:02Z to 2026-03-01T00:05:00Z: '
+    aside = ('gap', 'g not all read from 2026-03-01T00:00:00Z to 2026-03-01T00:05:00Z: '
              'a journal of it is set aside (damaged)')
     for addr, s, want in (('192.0.2.62', 3, ('none',) + aside),
                           ('192.0.2.61', 200, ('match',) + aside),
@@ -835,6 +860,17 @@ def part_damage(e):
                                                 '2026-03-01T00:01:02Z to 2026-03-01T02:05:01Z'))):
         check(coverage_of(addr, s) == want, '%s at +%d s: %s, expected %s' %
               (addr, s, coverage_of(addr, s), want))
+    # h's second journal has no header to read, but its name says whose it
+    # is: from when the one before was made (04:00:00) to the third
+    # (04:01:30) coverage is a gap; .80 still names B, the last evidence
+    # read, but not as complete (before: complete, while A held it).
+    e.wait_for("h's third journal applied", lambda: [
+        c for c in e.status()['coverage'] if c['server-id'] == 'h' and c['closed'] and
+        c['last-heard'] == ts_of(h0 + 120)])
+    got = coverage_of('192.0.2.80', h0 - mar1 + 70)
+    check(got == ('match', 'gap', 'h not all read from 2026-03-01T04:00:00Z to '
+                  '2026-03-01T04:01:30Z: a journal of it is set aside (damaged)'),
+          '.80 at 04:01:10: %s' % (got,))
     a = json.loads(e.cli(1, 'lookup', '192.0.2.62', ts_of(mar1 + 3), '--json') or '{}')
     check(a.get('coverage-note') == aside[1], 'attrib --db on the set-aside journal: %s' % a)
     js = {j['server-id']: j for j in e.status()['journals'] if 'set-aside' in j}
@@ -846,12 +882,12 @@ def part_damage(e):
         check('shorter than the' in js['c']['set-aside'], 'cut reported: %s' % js['c'])
     log = e.logtext()
     check('ends in part of a record' in log and 'set aside' in log, 'the log does not report it')
-    check(len(e.journals()) == 2, 'damaged journals must stay for an operator: %s' % e.journals())
+    check(len(e.journals()) == 3, 'damaged journals must stay for an operator: %s' % e.journals())
     # The torn event counts as lost: the answers around it say gap.
     db = sqlite3.connect(e.db)
     check(db.execute("SELECT sum(lost) FROM loss WHERE server_id = 't'").fetchone()[0] == 1,
           'the torn event is not counted as lost')
-    # g's close says it wrote four events: the one past the garbage is lost.
+    # g's close says it wrote five events: the one past the garbage is lost.
     check(db.execute("SELECT first, last, lost FROM loss WHERE server_id = 'g'").fetchall() ==
           [((mar1 + 300) * 1000000,) * 2 + (1,)], "g's lost event: %s" %
           db.execute("SELECT * FROM loss WHERE server_id = 'g'").fetchall())
