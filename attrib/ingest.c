@@ -1111,6 +1111,23 @@ static uint64_t hash_name(uint64_t h, const char *name, uint8_t queued)
 	return (h ^ (uint8_t)(0xfe | queued)) * 1099511628211ULL;
 }
 
+/* A journal_wait row for a journal known by its name alone. */
+static int wait_add_named(struct attrib_ingest *in, const char *name, const struct jname *nm,
+			  int queued)
+{
+	sqlite3_stmt *s = stmt(in, W_ADD);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (nm->server_len) {
+		sqlite3_bind_text(s, 2, name, (int)nm->server_len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, nm->started);
+		sqlite3_bind_int64(s, 4, nm->pid);
+		sqlite3_bind_int64(s, 5, (int64_t)nm->seq);
+	}
+	sqlite3_bind_int(s, 6, queued);
+	return store_exec(in->st, s);
+}
+
 /* Each row journal_wait should hold (see the schema), hashed into @p h, and
  * inserted too when @p insert: the journals waiting for a descriptor, the
  * open ones behind an unfinished earlier journal of their writer, and those
@@ -1126,18 +1143,7 @@ static int wait_rows(struct attrib_ingest *in, bool insert, uint64_t *h)
 		const struct jwait *w = &in->wait[i];
 
 		*h = hash_name(*h, w->name, 0);
-		if (!insert)
-			continue;
-		s = stmt(in, W_ADD);
-		sqlite3_bind_text(s, 1, w->name, -1, SQLITE_STATIC);
-		if (w->nm.server_len) {
-			sqlite3_bind_text(s, 2, w->name, (int)w->nm.server_len, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 3, w->nm.started);
-			sqlite3_bind_int64(s, 4, w->nm.pid);
-			sqlite3_bind_int64(s, 5, (int64_t)w->nm.seq);
-		}
-		sqlite3_bind_int(s, 6, 0);
-		if ((rc = store_exec(in->st, s)) < 0)
+		if (insert && (rc = wait_add_named(in, w->name, &w->nm, 0)) < 0)
 			return rc;
 	}
 	for (size_t i = 0; i < in->n_files; i++) {
@@ -1174,16 +1180,7 @@ static int wait_rows(struct attrib_ingest *in, bool insert, uint64_t *h)
 		if (f->id || !f->set_aside || !f->nm.server_len)
 			continue;
 		*h = hash_name(*h, f->name, 2);
-		if (!insert)
-			continue;
-		s = stmt(in, W_ADD);
-		sqlite3_bind_text(s, 1, f->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, f->name, (int)f->nm.server_len, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, f->nm.started);
-		sqlite3_bind_int64(s, 4, f->nm.pid);
-		sqlite3_bind_int64(s, 5, (int64_t)f->nm.seq);
-		sqlite3_bind_int(s, 6, 2);
-		if ((rc = store_exec(in->st, s)) < 0)
+		if (insert && (rc = wait_add_named(in, f->name, &f->nm, 2)) < 0)
 			return rc;
 	}
 	return 0;
