@@ -374,6 +374,12 @@ int attrib_event_validate(const struct attrib_event *ev, char *err, size_t errle
 		if (ev->naddr != 1)
 			return bad(err, errlen, "address",
 				   "a lease event carries exactly one address");
+		if (ev->source == ATTRIB_SRC_DHCP4 && ev->addr[0].family != 4)
+			return bad(err, errlen, "address", "a DHCPv4 lease is an IPv4 address");
+		if (ev->source == ATTRIB_SRC_DHCP6 && ev->addr[0].family != 6)
+			return bad(err, errlen, "address",
+				   "a DHCPv6 lease is an IPv6 address or prefix (an IPv4-mapped "
+				   "one is IPv4)");
 		if (ev->addr[0].family == 4 && ev->addr[0].len != 32)
 			return bad(err, errlen, "address",
 				   "a DHCPv4 lease is one address, not a prefix");

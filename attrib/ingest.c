@@ -168,7 +168,7 @@ struct attrib_ingest {
 	attrib_ingest_log_cb log;
 	void *log_arg;
 	char err[512];
-	char step_err[200]; /* why the last step failed; "" when it did not */
+	char step_err[512]; /* why the last scan or step failed; "" once a step did not */
 	int64_t failing_since; /* the first of the failed steps in a row */
 };
 
@@ -1214,6 +1214,15 @@ static int wait_store(struct attrib_ingest *in)
 	return 0;
 }
 
+/* A scan or a step failed: status says why, and since when, until a step
+ * succeeds. */
+static void note_failing(struct attrib_ingest *in, const char *why)
+{
+	if (!in->step_err[0])
+		in->failing_since = attrib_time_now();
+	snprintf(in->step_err, sizeof(in->step_err), "%s", why);
+}
+
 int attrib_ingest_scan(struct attrib_ingest *in)
 {
 	char **names;
@@ -1241,6 +1250,8 @@ int attrib_ingest_scan(struct attrib_ingest *in)
 		say(in, LOG_NOTICE, "journals open again: none waits for a descriptor");
 	}
 	in->fd_fails = 0;
+	if (rc < 0)
+		note_failing(in, in->err[0] ? in->err : strerror(-rc));
 	return rc < 0 ? rc : 0;
 }
 
@@ -1585,10 +1596,7 @@ int attrib_ingest_step(struct attrib_ingest *in, size_t *applied)
 	in->step_err[0] = '\0';
 	return more ? 1 : 0;
 fail:
-	if (!in->step_err[0])
-		in->failing_since = attrib_time_now();
-	snprintf(in->step_err, sizeof(in->step_err), "%s",
-		 rc == -ENOSPC ? "the disk is full" : attrib_store_errmsg(in->st));
+	note_failing(in, rc == -ENOSPC ? "the disk is full" : attrib_store_errmsg(in->st));
 	say(in, LOG_ERR, "ingest step failed, nothing of it kept: %s", in->step_err);
 	step_rollback(in);
 	return (int)rc;

@@ -82,8 +82,9 @@ void attrib_ingest_stats(struct attrib_ingest *in, struct attrib_ingest_stats *o
 /** A message for the last failure, or "" (the daemon logs it). */
 const char *attrib_ingest_error(struct attrib_ingest *in);
 
-/** Why the last attrib_ingest_step() failed, with in @p since when steps
- * have failed without one succeeding; NULL once one succeeds. */
+/** Why the last attrib_ingest_scan() or attrib_ingest_step() failed, with
+ * in @p since when they have failed without a step succeeding; NULL once
+ * one succeeds. */
 const char *attrib_ingest_failing(struct attrib_ingest *in, int64_t *since);
 
 typedef void (*attrib_ingest_log_cb)(void *arg, int level, const char *msg);

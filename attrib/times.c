@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,8 +98,11 @@ int attrib_time_zone_check(const char *tz, char *err, size_t errlen)
 {
 	char path[512];
 
-	if (tz[0] == '/' || strstr(tz, "..") ||
-	    (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz), access(path, R_OK) != 0)) {
+	struct stat sb;
+
+	if (!tz[0] || tz[0] == '/' || strstr(tz, "..") ||
+	    (snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz), access(path, R_OK) != 0) ||
+	    stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		if (err)
 			snprintf(err, errlen, "unknown time zone \"%.60s\" (an IANA name such as "
 					      "Europe/Berlin)", tz);

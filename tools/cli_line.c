@@ -27,7 +27,8 @@ ssize_t cli_read_line(char **buf, size_t *cap, FILE *f)
 		(*buf)[n++] = (char)ch;
 		if (ch == '\n')
 			break;
-		if (n > CLI_LINE_MAX)
+		/* The limit is the text's: a '\r' before the '\n' is the end. */
+		if (n > CLI_LINE_MAX + (ch == '\r'))
 			return errno = E2BIG, -1;
 	}
 	if (n == 0)

@@ -269,6 +269,19 @@ bad-row)
 	err_has "/dev/zero:1: a line longer than 65536 bytes"
 	run 65 apply /dev/zero
 	err_has "/dev/zero:1: line longer than 65536 bytes"
+	# A quote never closed: the record is refused once past 64 KiB too.
+	{ echo 'kind,value,account,valid_from,valid_to'; printf 'hwaddr,"x\n'
+	  for _ in $(seq 100); do head -c 999 /dev/zero | tr '\0' a; echo; done; } >"$tmp/quote.csv"
+	run 65 import subscribers "$tmp/quote.csv"
+	err_has "quote.csv:2: a record longer than 65536 bytes (field 2: a quote never closed?)"
+	# 65,536 bytes is the longest line, whatever ends it (CRLF here): an
+	# event padded with blanks to that length is applied.
+	ev='{"type":"lease-commit","source":"dhcp4","server":"k","address":"192.0.2.90",'
+	ev=$ev'"time":"2026-01-01T00:00:00Z","valid-lifetime":3600,"hwaddr":"00:00:5e:00:53:03"}'
+	{ printf '%s' "$ev"; head -c $((65536 - ${#ev})) /dev/zero | tr '\0' ' '
+	  printf '\r\n'; } >"$tmp/crlf.jsonl"
+	run 0 apply "$tmp/crlf.jsonl"
+	lookup 192.0.2.90 00:30:00Z 0 .account 'ACME "Gold" 1003'
 	lookup 192.0.2.10 02:30:00Z 0
 	cmp -s "$tmp/out" "$tmp/before" || fail "192.0.2.10 answers differently after a refused file"
 
@@ -314,6 +327,9 @@ tz)
 	# A zone that does not exist is refused even where the time has its own.
 	run 64 --tz Mars/Olympus lookup 192.0.2.51 2026-01-01T00:00:01Z
 	err_has 'attrib: --tz: unknown time zone "Mars/Olympus"'
+	run 64 --tz "" lookup 192.0.2.51 2026-01-01T00:00:01Z
+	err_has 'attrib: --tz: unknown time zone ""'
+	run 64 --tz Europe lookup 192.0.2.51 2026-01-01T00:00:01Z
 	;;
 
 static)

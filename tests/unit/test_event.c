@@ -186,6 +186,24 @@ static void test_lease_of_a_prefix_where_one_address_is_leased_is_refused(void *
 		"a DHCPv6 address lease is one address");
 }
 
+/* A DHCP lease is of its own family: an IPv4-mapped address, being IPv4,
+ * is no DHCPv6 lease, and a DHCPv4 lease is never IPv6. */
+static void test_lease_of_the_other_family_is_refused(void **state)
+{
+	(void)state;
+	refused("{'type':'lease-commit','source':'dhcp6','time':'2026-11-30T14:02:11Z',"
+		"'valid-lifetime':3600,'address':'::ffff:192.0.2.9',"
+		"'duid':'00:03:00:01:00:00:5e:00:53:21','iaid':1}",
+		"a DHCPv6 lease is an IPv6 address or prefix");
+	refused("{'type':'lease-commit','source':'dhcp6','time':'2026-11-30T14:02:11Z',"
+		"'valid-lifetime':3600,'address':'::ffff:192.0.2.0/120','lease-type':'prefix',"
+		"'duid':'00:03:00:01:00:00:5e:00:53:21','iaid':1}",
+		"a DHCPv6 lease is an IPv6 address or prefix");
+	refused("{'type':'lease-commit','source':'dhcp4','time':'2026-11-30T14:02:11Z',"
+		"'valid-lifetime':3600,'address':'2001:db8::5','hwaddr':'00:00:5e:00:53:01'}",
+		"a DHCPv4 lease is an IPv4 address");
+}
+
 static void test_missing_required_fields_are_refused_by_name(void **state)
 {
 	(void)state;
@@ -462,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_is_refused_by_name),
 		cmocka_unit_test(test_bad_address_is_refused),
 		cmocka_unit_test(test_lease_of_a_prefix_where_one_address_is_leased_is_refused),
+		cmocka_unit_test(test_lease_of_the_other_family_is_refused),
 		cmocka_unit_test(test_missing_required_fields_are_refused_by_name),
 		cmocka_unit_test(test_unknown_names_and_wrong_types_are_refused),
 		cmocka_unit_test(test_time_without_zone_is_refused),
