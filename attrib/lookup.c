@@ -116,8 +116,11 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	 * A journal set aside holds part of what its writer heard from when it
 	 * was made until the writer's next journal was, or a later writer
 	 * began: what it lost counts as a loss does, up to stale-after later. */
-	for (size_t i = 0; i < st->nwaits; i++) {
-		const struct store_wait *w = &st->waits[i];
+	/* The note names one that spans the time asked before one that counts
+	 * only for stale-after past its end. */
+	for (size_t k = 0; k < 2 * st->nwaits; k++) {
+		const struct store_wait *w = &st->waits[k % st->nwaits];
+		int64_t reach = k < st->nwaits ? 0 : pol->stale_after;
 		static const char *const why[] = {
 			[WAIT_DESCRIPTOR] = "its journals wait for a descriptor",
 			[WAIT_BEHIND] = "its journals wait behind an unfinished one",
@@ -125,7 +128,7 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 		};
 
 		if ((w->since_known && w->since > hi) ||
-		    (w->until_known && w->until <= lo - pol->stale_after))
+		    (w->until_known && w->until <= lo - reach))
 			continue;
 		a->coverage = ATTRIB_COVERAGE_GAP;
 		if (!w->server[0])

@@ -218,16 +218,16 @@ static int csv_next(struct csv *r)
 			if (rc < 0)
 				goto nomem;
 		}
-		if (!quoted)
-			break;
-
-		/* A line break inside quotes belongs to the field; a record stays
-		 * within what a line may hold. */
+		/* A record stays within what a line may hold, over lines or not. */
 		if (r->textlen > CLI_LINE_MAX) {
 			csv_error(r, "a record longer than %d bytes (field %zu: a quote never "
 				     "closed?)", CLI_LINE_MAX, r->nfield);
 			return -EINVAL;
 		}
+		if (!quoted)
+			break;
+
+		/* A line break inside quotes belongs to the field. */
 		if (push(r, '\n') < 0)
 			goto nomem;
 		rc = read_line(r, &len);

@@ -274,6 +274,12 @@ bad-row)
 	  for _ in $(seq 100); do head -c 999 /dev/zero | tr '\0' a; echo; done; } >"$tmp/quote.csv"
 	run 65 import subscribers "$tmp/quote.csv"
 	err_has "quote.csv:2: a record longer than 65536 bytes (field 2: a quote never closed?)"
+	# Closed, over two lines of 40,000 bytes: as long, refused as well.
+	{ echo 'kind,value,account,valid_from,valid_to'; printf 'hwaddr,"'
+	  head -c 40000 /dev/zero | tr '\0' a; echo; head -c 40000 /dev/zero | tr '\0' b
+	  echo '",X,@0,'; } >"$tmp/quote2.csv"
+	run 65 import subscribers "$tmp/quote2.csv"
+	err_has "quote2.csv:2: a record longer than 65536 bytes"
 	# 65,536 bytes is the longest line, whatever ends it (CRLF here): an
 	# event padded with blanks to that length is applied.
 	ev='{"type":"lease-commit","source":"dhcp4","server":"k","address":"192.0.2.90",'
@@ -330,6 +336,9 @@ tz)
 	run 64 --tz "" lookup 192.0.2.51 2026-01-01T00:00:01Z
 	err_has 'attrib: --tz: unknown time zone ""'
 	run 64 --tz Europe lookup 192.0.2.51 2026-01-01T00:00:01Z
+	# Leap-second zones and the tables beside the zones are no zones.
+	run 64 --tz right/UTC lookup 192.0.2.51 2026-01-01T00:00:01
+	run 64 --tz zone.tab lookup 192.0.2.51 2026-01-01T00:00:01
 	;;
 
 static)

@@ -785,11 +785,11 @@ def part_damage(e):
                                 'hwaddr': MAC_B}),
                     {'heartbeat': ts_of(mar1 + 300), 'interval-ms': 30000, 'events': 5},
                     {'seal': ts_of(mar1 + 300), 'events': 5}]))
-    # Writer h (pid 4444, started 04:00:00): its first journal holds .80's
+    # Writer h (pid 4444, started 01:00:00): its first journal holds .80's
     # commit to B at +1 s; its second, its header damaged, .80's release at
     # +45 s and commit to A at +50 s; its third, made at +90 s, heartbeats
     # and a clean close.
-    h0, hs = mar1 + 4 * 3600, '20260301T040000Z'
+    h0, hs = mar1 + 3600, '20260301T010000Z'
 
     def h_header(seq, made):
         return journal_header('h', 4444, seq, h0 * 1000000, (h0 + made) * 1000000)
@@ -840,8 +840,8 @@ def part_damage(e):
     # the writer's clock, not the times its events carry (.63's 00:03:20,
     # the reclaim's 00:00:30), coverage is a gap, which says why.  Like a
     # loss, it counts up to stale-after (2 h) later: a lost renewal would
-    # have kept an address held.  Past that the note is another's: t's,
-    # silent since its last event's reach (00:00:02 + 2 x 30 s).
+    # have kept an address held.  Past that the note is another's: h's
+    # (below), which counts until 03:01:30.
     e.wait_for("g's second journal applied", lambda: [
         c for c in e.status()['coverage'] if c['server-id'] == 'g' and c['closed']])
 
@@ -856,21 +856,24 @@ def part_damage(e):
                           ('192.0.2.61', 200, ('match',) + aside),
                           ('192.0.2.61', 301, ('match',) + aside),
                           ('192.0.2.62', 7499, ('none',) + aside),
-                          ('192.0.2.62', 7501, ('none', 'gap', 't not heard from '
-                                                '2026-03-01T00:01:02Z to 2026-03-01T02:05:01Z'))):
+                          ('192.0.2.62', 7501, ('none', 'gap', 'h not all read from '
+                                                '2026-03-01T01:00:00Z to 2026-03-01T01:01:30Z: '
+                                                'a journal of it is set aside (damaged)'))):
         check(coverage_of(addr, s) == want, '%s at +%d s: %s, expected %s' %
               (addr, s, coverage_of(addr, s), want))
     # h's second journal has no header to read, but its name says whose it
-    # is: from when the one before was made (04:00:00) to the third
-    # (04:01:30) coverage is a gap; .80 still names B, the last evidence
-    # read, but not as complete (before: complete, while A held it).
+    # is: from when the one before was made (01:00:00) to the third
+    # (01:01:30) coverage is a gap; .80 still names B, the last evidence
+    # read, but not as complete (before: complete, while A held it).  g's
+    # gap counts then too, for stale-after past its end: the note names
+    # h's, which spans the time asked.
     e.wait_for("h's third journal applied", lambda: [
         c for c in e.status()['coverage'] if c['server-id'] == 'h' and c['closed'] and
         c['last-heard'] == ts_of(h0 + 120)])
     got = coverage_of('192.0.2.80', h0 - mar1 + 70)
-    check(got == ('match', 'gap', 'h not all read from 2026-03-01T04:00:00Z to '
-                  '2026-03-01T04:01:30Z: a journal of it is set aside (damaged)'),
-          '.80 at 04:01:10: %s' % (got,))
+    check(got == ('match', 'gap', 'h not all read from 2026-03-01T01:00:00Z to '
+                  '2026-03-01T01:01:30Z: a journal of it is set aside (damaged)'),
+          '.80 at 01:01:10: %s' % (got,))
     a = json.loads(e.cli(1, 'lookup', '192.0.2.62', ts_of(mar1 + 3), '--json') or '{}')
     check(a.get('coverage-note') == aside[1], 'attrib --db on the set-aside journal: %s' % a)
     js = {j['server-id']: j for j in e.status()['journals'] if 'set-aside' in j}
