@@ -115,9 +115,9 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 	 * for a loss.  The first thing said: it is why a source looks silent.
 	 * A journal set aside holds part of what its writer heard from when it
 	 * was made until the writer's next journal was, or a later writer
-	 * began: what it lost counts as a loss does, up to stale-after later. */
-	/* The note names one that spans the time asked before one that counts
-	 * only for stale-after past its end. */
+	 * began: what it lost counts as a loss does, up to stale-after later.
+	 * The note names one that spans the time asked (first pass) before one
+	 * that counts only for stale-after past its end (second pass). */
 	for (size_t k = 0; k < 2 * st->nwaits; k++) {
 		const struct store_wait *w = &st->waits[k % st->nwaits];
 		int64_t reach = k < st->nwaits ? 0 : pol->stale_after;
@@ -126,6 +126,7 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 			[WAIT_BEHIND] = "its journals wait behind an unfinished one",
 			[WAIT_ASIDE] = "a journal of it is set aside (damaged)",
 		};
+		const char *all = w->kind == WAIT_ASIDE ? "all " : "";
 
 		if ((w->since_known && w->since > hi) ||
 		    (w->until_known && w->until <= lo - reach))
@@ -135,15 +136,11 @@ static int coverage(struct attrib_store *st, const struct attrib_policy *pol, in
 			snprintf(a->coverage_note, sizeof(a->coverage_note),
 				 "journals that name no source not read: they wait for a "
 				 "descriptor");
-		else if (w->until_known)
-			snprintf(a->coverage_note, sizeof(a->coverage_note),
-				 "%s not all read from %s to %s: %s", w->server,
-				 attrib_time_format(w->since, f), attrib_time_format(w->until, t),
-				 why[w->kind]);
 		else
-			snprintf(a->coverage_note, sizeof(a->coverage_note), "%s not %sread from %s: %s",
-				 w->server, w->kind == WAIT_ASIDE ? "all " : "",
-				 attrib_time_format(w->since, f), why[w->kind]);
+			snprintf(a->coverage_note, sizeof(a->coverage_note),
+				 "%s not %sread from %s%s%s: %s", w->server, all,
+				 attrib_time_format(w->since, f), w->until_known ? " to " : "",
+				 w->until_known ? attrib_time_format(w->until, t) : "", why[w->kind]);
 		return 0;
 	}
 	for (size_t i = 0; i < st->nservers; i++) {

@@ -489,8 +489,8 @@ int store_waits(struct attrib_store *st)
 		w->kind = sqlite3_column_int(s, 2);
 		w->until_known = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		w->until = sqlite3_column_int64(s, 3);
-		/* A next file made before this one's last time heard: clocks
-		 * that do not agree, nothing to bound the gap by. */
+		/* A next file made before this one: clocks that do not agree,
+		 * nothing to bound the gap by. */
 		if (w->until_known && w->since_known && w->until <= w->since)
 			w->until_known = false;
 	}

@@ -25,7 +25,8 @@ int attrib_time_parse(const char *s, const char *tz, int64_t *out, char *err, si
 
 /** Whether @p tz names an IANA zone this machine has (a file under
  * /usr/share/zoneinfo, no path of its own).  @return 0, or -EINVAL with
- * the reason in @p err (if not NULL). */
+ * the reason in @p err (if not NULL).  Thread-unsafe: it keeps the last
+ * zone found good. */
 int attrib_time_zone_check(const char *tz, char *err, size_t errlen);
 
 /** Format as RFC 3339 UTC: "2026-11-30T14:02:11Z", with ".ffffff" only when

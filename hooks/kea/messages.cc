@@ -27,9 +27,11 @@ const char* values[] = {
     "ATTRIB_CALLOUT_FAILED", "attrib callout %1 failed, its event is lost: %2",
     "ATTRIB_EVENT_LOST", "attrib could not journal an event of %1 (%2): %3",
     "ATTRIB_JOURNAL_RECOVERED", "attrib journal: %1",
-    "ATTRIB_JOURNAL_TROUBLE", "attrib journal: %1: %2; DHCP service goes on, events are counted as lost",
+    "ATTRIB_JOURNAL_TROUBLE",
+    "attrib journal: %1: %2; DHCP service goes on, events are counted as lost",
     "ATTRIB_LOAD_FAILED", "attrib hook library not loaded: %1",
-    "ATTRIB_LOADED", "attrib hook library loaded: journal directory %1, server id %2, sync policy %3",
+    "ATTRIB_LOADED",
+    "attrib hook library loaded: journal directory %1, server id %2, sync policy %3",
     "ATTRIB_UNLOADED", "attrib hook library unloaded: %1 events journaled, %2 lost",
     NULL
 };
